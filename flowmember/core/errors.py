@@ -1,0 +1,58 @@
+"""Domain exceptions. Each carries its HTTP status; one handler turns them into the API's one
+error shape ``{code, status, message, errors}``."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class FlowMemberError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str | None = None, errors: dict | None = None):
+        super().__init__(message or HTTPStatus(self.status_code).phrase)
+        self.message = message or HTTPStatus(self.status_code).phrase
+        self.errors = errors
+
+    def to_dict(self) -> dict:
+        payload = {
+            "code": self.status_code,
+            "status": HTTPStatus(self.status_code).phrase,
+            "message": self.message,
+        }
+        if self.errors:
+            payload["errors"] = self.errors
+        return payload
+
+
+class AuthenticationError(FlowMemberError):
+    status_code = 401
+
+
+class PermissionDenied(FlowMemberError):
+    status_code = 403
+
+
+class NotFound(FlowMemberError):
+    """Also raised for objects outside the caller's organisation subtree."""
+
+    status_code = 404
+
+
+class Conflict(FlowMemberError):
+    """Duplicates and illegal workflow moves."""
+
+    status_code = 409
+
+
+class ValidationError(FlowMemberError):
+    """A field-level problem found by a service: ``errors`` maps field -> [messages]."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict, message: str = "Validation failed"):
+        super().__init__(message, errors)
+
+
+def field_error(field: str, message: str) -> ValidationError:
+    return ValidationError({field: [message]})

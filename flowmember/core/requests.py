@@ -1,0 +1,74 @@
+"""Authentication for each request.
+
+API calls carry ``Authorization: Bearer <token>``; the pages use a session cookie, and a page's
+own script calling the API with that cookie must send the CSRF token (``X-CSRFToken``). Every API
+view needs an authenticated user unless marked ``@public``; a member may call only /me views and
+views marked for members."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+
+from flowmember.core.errors import AuthenticationError, PermissionDenied
+
+API_PREFIX = "/api/v1/"
+MEMBER_PREFIX = "/api/v1/me"
+OPEN_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
+
+
+def _view_flag(name: str) -> bool:
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None:
+        return False
+    if getattr(view, name, False):
+        return True
+    view_class = getattr(view, "view_class", None)
+    method = getattr(view_class, request.method.lower(), None) if view_class else None
+    return bool(getattr(method, name, False))
+
+
+def authenticate_api_request() -> None:
+    if not request.path.startswith(API_PREFIX) or request.path.startswith(OPEN_PATHS):
+        return
+    if request.endpoint is None or request.method == "OPTIONS":
+        return  # 404 / 405 are answered as they are
+    if _view_flag("_public"):
+        return
+    from flowmember.accounts.services import user_for_token
+    from flowmember.extensions import csrf
+
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, raw = header.partition(" ")
+        user = user_for_token(raw.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise AuthenticationError("Invalid or expired token.")
+    elif current_user.is_authenticated:
+        user = current_user._get_current_object()
+        if request.method not in ("GET", "HEAD"):
+            csrf.protect()
+    else:
+        raise AuthenticationError("Authentication required.")
+    g.actor = user
+    if user.role == "member":
+        if not (request.path.startswith(MEMBER_PREFIX) or _view_flag("_member_allowed")):
+            raise PermissionDenied("Members may use only their own pages (/me).")
+    elif request.path.startswith(MEMBER_PREFIX):
+        raise PermissionDenied("Only members have /me.")
+
+
+def init_app(app: Flask) -> None:
+    from flowmember.extensions import db, login
+
+    login.init_app(app)
+    login.login_view = "web.login"
+
+    @login.user_loader
+    def load_user(user_id: str):
+        from flowmember.accounts.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+    app.before_request(authenticate_api_request)

@@ -1,0 +1,276 @@
+"""Test fixtures. Every test that uses the ``app`` fixture runs on SQLite, and again on
+PostgreSQL when FLOWMEMBER_TEST_POSTGRES_URL is set (each test session gets its own database
+there, dropped at the end, so parallel runs never meet)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from flowmember import create_app
+from flowmember.config import TestingConfig
+from flowmember.core import time as fm_time
+from flowmember.extensions import db
+
+POSTGRES_URL = os.environ.get("FLOWMEMBER_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def _postgres_database() -> tuple[str, callable]:
+    """Create a throwaway database next to the one in FLOWMEMBER_TEST_POSTGRES_URL."""
+    url = make_url(POSTGRES_URL)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    name = f"flowmember_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _app(backend, tmp_path_factory):
+    if backend == "postgresql":
+        url, drop = _postgres_database()
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+        drop = None
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({**_testing_config(), "DATABASE_URL": url})
+    app.instance_path = str(instance)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+def _testing_config() -> dict:
+    return {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
+
+
+@pytest.fixture
+def app(_app):
+    """The app, inside an app context; every table is emptied after the test."""
+    ctx = _app.app_context()
+    ctx.push()
+    yield _app
+    db.session.remove()
+    _empty_tables()
+    ctx.pop()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli_runner(app):
+    return app.test_cli_runner()
+
+
+# --- time -----------------------------------------------------------------------------------
+
+
+class Freezer:
+    """Controls :func:`flowmember.core.time.now_utc` in a test."""
+
+    def __init__(self):
+        self.now: datetime | None = None
+
+    def __call__(self, when: datetime | date | str) -> Freezer:
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when)
+        if not isinstance(when, datetime):
+            # A bare date: noon in Asia/Shanghai on that day.
+            when = datetime(when.year, when.month, when.day, 12, tzinfo=fm_time.LOCAL_TZ)
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=fm_time.LOCAL_TZ)
+        self.now = when.astimezone(UTC)
+        fm_time.set_clock(lambda: self.now)
+        return self
+
+    def tick(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.now = self.now + timedelta(**delta)
+
+
+@pytest.fixture
+def freeze():
+    """``freeze("2026-11-30")`` or ``freeze("2026-11-30T23:30:00+08:00")``; restored after."""
+    freezer = Freezer()
+    yield freezer
+    fm_time.set_clock(None)
+
+
+# --- factories ------------------------------------------------------------------------------
+
+_seq = itertools.count(1)
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def make_org(app):
+    from flowmember.core.auth import SYSTEM
+    from flowmember.orgs.services import create_org
+
+    def make(kind: str = "branch", parent=None, name: str | None = None, code: str | None = None):
+        if parent is None and kind not in ("committee", "centre"):
+            parent = make(kind="committee")
+        org = create_org(
+            SYSTEM,
+            name=name or f"{kind} {next(_seq)}",
+            kind=kind,
+            parent_id=parent.id if parent is not None else None,
+            code=code,
+        )
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_user(app, make_org):
+    from flowmember.accounts.services import create_user
+    from flowmember.core.auth import SYSTEM
+
+    def make(role: str = "admin", org=None, username: str | None = None, **extra):
+        org = org or make_org("committee")
+        user = create_user(
+            SYSTEM,
+            username=username or f"{role}{next(_seq)}",
+            password=PASSWORD,
+            display_name=extra.pop("display_name", f"A {role}"),
+            role=role,
+            org_id=org.id,
+            **extra,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+def id_number_for(birth: date, n: int | None = None, region: str = "110101") -> str:
+    from flowmember.members.identity import build_id_number
+
+    return build_id_number(region, birth, n if n is not None else next(_seq))
+
+
+@pytest.fixture
+def make_member(app, make_org):
+    """``make_member(org=branch, category="migrant", joined_on=date(2024, 3, 1), ...)``.
+
+    Builds the row directly so every domain's tests can use it; the members package's own
+    tests go through its service and API."""
+    from flowmember.members.models import Member
+
+    rng = random.Random(7)
+
+    def make(org=None, **overrides):
+        n = next(_seq)
+        birth = overrides.pop("birth_date", date(1995, 1 + n % 12, 1 + n % 28))
+        fields = {
+            "name": f"Member {n}",
+            "gender": "male" if n % 2 else "female",
+            "birth_date": birth,
+            "id_number": id_number_for(birth, n),
+            "phone": f"+86138{rng.randrange(10**8):08d}",
+            "category": "graduate",
+            "stage": "full",
+            "joined_on": date(2020, 1, 1),
+            "org_id": (org or make_org("branch")).id,
+        }
+        fields.update(overrides)
+        member = Member(**fields)
+        db.session.add(member)
+        db.session.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def token_for(client):
+    """A bearer token for a user (logs in through the API)."""
+
+    def token(user, password: str = PASSWORD) -> str:
+        response = client.post(
+            "/api/v1/auth/token", json={"login": user.username, "password": password}
+        )
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()["access_token"]
+
+    return token
+
+
+class ApiClient:
+    """``api.as_(user).post("/members", json=...)``: prefixes /api/v1 and sends the token."""
+
+    def __init__(self, client, token_for, user=None):
+        self._client = client
+        self._token_for = token_for
+        self._headers = {}
+        if user is not None:
+            self._headers = {"Authorization": f"Bearer {token_for(user)}"}
+
+    def as_(self, user) -> ApiClient:
+        return ApiClient(self._client, self._token_for, user)
+
+    def _call(self, method: str, path: str, **kwargs):
+        headers = {**self._headers, **kwargs.pop("headers", {})}
+        return self._client.open("/api/v1" + path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self._call("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self._call("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self._call("PUT", path, **kw)
+
+    def patch(self, path, **kw):
+        return self._call("PATCH", path, **kw)
+
+    def delete(self, path, **kw):
+        return self._call("DELETE", path, **kw)
+
+
+@pytest.fixture
+def api(client, token_for):
+    return ApiClient(client, token_for)
