@@ -72,17 +72,25 @@ def _instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+DOMAINS = ("members", "checkins", "dues", "transfers", "lapse", "reminders", "stats")
+
+
 def _register_blueprints(app: Flask) -> None:
+    import importlib
+
     from flowmember.accounts.api import blp as accounts_api
     from flowmember.extensions import api
     from flowmember.orgs.api import blp as orgs_api
     from flowmember.web import docs
     from flowmember.web.views import bp as web
 
-    for blp in (accounts_api, orgs_api):
-        api.register_blueprint(blp)
+    api.register_blueprint(accounts_api)
+    api.register_blueprint(orgs_api)
     app.register_blueprint(docs.bp)
     app.register_blueprint(web)
+    for domain in DOMAINS:
+        api.register_blueprint(importlib.import_module(f"flowmember.{domain}.api").blp)
+        app.register_blueprint(importlib.import_module(f"flowmember.{domain}.views").bp)
 
 
 def _register_commands(app: Flask) -> None:

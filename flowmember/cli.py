@@ -75,5 +75,14 @@ def demo(member_count, seed, force):
 
 
 def register(app: Flask) -> None:
+    import importlib
+
+    from flowmember import DOMAINS
+    from jobs.cli import jobs_group
+
     app.cli.add_command(create_admin)
     app.cli.add_command(demo)
+    app.cli.add_command(jobs_group)
+    for domain in DOMAINS:
+        for command in importlib.import_module(f"flowmember.{domain}.cli").COMMANDS:
+            app.cli.add_command(command)

@@ -23,7 +23,14 @@ from flowmember.orgs.models import Org
 from flowmember.orgs.services import create_org
 
 #: ``module:function`` seeders run after orgs, staff and members exist, in this order.
-SEEDERS: list[str] = []
+SEEDERS: list[str] = [
+    "flowmember.members.demo:seed_demo",
+    "flowmember.checkins.demo:seed_demo",
+    "flowmember.dues.demo:seed_demo",
+    "flowmember.transfers.demo:seed_demo",
+    "flowmember.lapse.demo:seed_demo",
+    "flowmember.reminders.demo:seed_demo",
+]
 
 DEMO_PASSWORD = "flowmember-demo"
 

@@ -274,3 +274,97 @@ class ApiClient:
 @pytest.fixture
 def api(client, token_for):
     return ApiClient(client, token_for)
+
+
+@pytest.fixture
+def make_member_user(app):
+    """A member login (role member, login = the member's phone) for /me tests."""
+    from flowmember.accounts.models import Role, User
+    from flowmember.accounts.services import hash_password
+
+    def make(member, password: str = PASSWORD):
+        user = User(
+            username=member.phone,
+            password_hash=hash_password(password),
+            display_name=member.name,
+            role=Role.member,
+            org_id=member.org_id,
+            member_id=member.id,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+# --- browser ----------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port for the length of one test."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone_page(chromium, live_server):
+    """A page in a 360 x 740 phone viewport, zh_CN, pointed at the live server."""
+    context = chromium.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="zh-CN",
+        is_mobile=True,
+        has_touch=True,
+        base_url=live_server,
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(chromium, live_server):
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, locale="zh-CN", base_url=live_server
+    )
+    page = context.new_page()
+    yield page
+    context.close()

@@ -104,6 +104,17 @@ def current_actor():
     return actor
 
 
+def current_member():
+    """The member record of the authenticated member login (403 for staff)."""
+    from flowmember.extensions import db
+    from flowmember.members.models import Member
+
+    actor = current_actor()
+    if getattr(actor, "member_id", None) is None:
+        raise PermissionDenied("Only members have /me.")
+    return db.session.get(Member, actor.member_id)
+
+
 def public(view):
     """Mark an API view as reachable without authentication."""
     view._public = True

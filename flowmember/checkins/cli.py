@@ -1,0 +1,4 @@
+"""Check-ins, contacts and organisation life: commands of the ``flowmember`` CLI."""
+
+#: click commands added to the ``flowmember`` group.
+COMMANDS: list = []

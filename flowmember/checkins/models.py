@@ -1,0 +1,1 @@
+"""Check-ins, contacts and organisation life: tables."""

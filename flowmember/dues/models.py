@@ -1,0 +1,1 @@
+"""Dues: tables."""

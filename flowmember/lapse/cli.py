@@ -1,0 +1,4 @@
+"""Lapse and lost contact: commands of the ``flowmember`` CLI."""
+
+#: click commands added to the ``flowmember`` group.
+COMMANDS: list = []

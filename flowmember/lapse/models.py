@@ -1,0 +1,1 @@
+"""Lapse and lost contact: tables."""

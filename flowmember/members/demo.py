@@ -1,0 +1,5 @@
+"""Member ledger: demo data."""
+
+
+def seed_demo(ctx) -> None:
+    """Add this package's demo records (ctx: flowmember.demo.DemoContext)."""

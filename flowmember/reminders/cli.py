@@ -1,0 +1,4 @@
+"""Reminders and notices: commands of the ``flowmember`` CLI."""
+
+#: click commands added to the ``flowmember`` group.
+COMMANDS: list = []

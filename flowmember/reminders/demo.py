@@ -1,0 +1,5 @@
+"""Reminders and notices: demo data."""
+
+
+def seed_demo(ctx) -> None:
+    """Add this package's demo records (ctx: flowmember.demo.DemoContext)."""

@@ -1,0 +1,5 @@
+"""Statistics: pages."""
+
+from flask import Blueprint
+
+bp = Blueprint("stats_pages", __name__)
