@@ -112,7 +112,7 @@ class Freezer:
 
     def __call__(self, when: datetime | date | str) -> Freezer:
         if isinstance(when, str):
-            when = datetime.fromisoformat(when)
+            when = date.fromisoformat(when) if len(when) == 10 else datetime.fromisoformat(when)
         if not isinstance(when, datetime):
             # A bare date: noon in Asia/Shanghai on that day.
             when = datetime(when.year, when.month, when.day, 12, tzinfo=fm_time.LOCAL_TZ)
