@@ -1,10 +1,20 @@
-"""Resident ID numbers (居民身份证号)."""
+"""Identity checks with well-kept libraries: resident ID numbers (居民身份证号) with python-stdnum's
+``cn.ric`` and phone numbers with ``phonenumbers``. Pure functions; each raises
+:class:`IdentityError` with a message naming what is wrong."""
 
 from __future__ import annotations
 
 from datetime import date
 
+import phonenumbers
+from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
+
+DEFAULT_REGION = "CN"
+
+
+class IdentityError(ValueError):
+    """A value that is not a valid ID number / phone number; ``str(exc)`` says why."""
 
 
 def build_id_number(region: str, birth: date, sequence: int) -> str:
@@ -12,3 +22,71 @@ def build_id_number(region: str, birth: date, sequence: int) -> str:
     men and even for women as on real cards."""
     body = f"{region}{birth:%Y%m%d}{sequence % 1000:03d}"
     return body + ric.calc_check_digit(body)
+
+
+def normalize_id_number(value: str) -> str:
+    """The 18-character ID number, upper-case X, checked (check digit, birth date, region)."""
+    try:
+        number = ric.compact(value or "")
+    except Exception as exc:  # pragma: no cover - compact only strips characters
+        raise IdentityError("Not an ID number.") from exc
+    if len(number) != 18:
+        raise IdentityError("An ID number has 18 characters.")
+    try:
+        return ric.validate(number)
+    except stdnum_errors.InvalidChecksum:
+        raise IdentityError("The check digit of this ID number is wrong.") from None
+    except stdnum_errors.InvalidComponent:
+        raise IdentityError("This ID number contains an impossible birth date or region.") from None
+    except stdnum_errors.InvalidFormat:
+        raise IdentityError("An ID number is 17 digits and a digit or X.") from None
+    except stdnum_errors.ValidationError:
+        raise IdentityError("Not a valid ID number.") from None
+
+
+def birth_date_of(id_number: str) -> date:
+    return ric.get_birth_date(id_number)
+
+
+def gender_of(id_number: str) -> str:
+    """``male`` for an odd 17th digit, ``female`` for an even one."""
+    return "male" if int(id_number[16]) % 2 else "female"
+
+
+def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
+    """E.164 (``+8613800138000``). A bare number is read in ``region`` (CN: a bare 11-digit
+    mobile, or a landline with its area code such as 010-12345678); foreign numbers need their
+    ``+`` country code."""
+    text = (value or "").strip()
+    if not text:
+        raise IdentityError("Missing phone number.")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise IdentityError("Not a phone number.") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise IdentityError("Not a valid phone number (a foreign number needs its +country code).")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str | None) -> str | None:
+    """For display: national format for Chinese numbers, international for others."""
+    if not e164:
+        return e164
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    if parsed.country_code == 86:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def is_mobile(e164: str) -> bool:
+    parsed = phonenumbers.parse(e164, None)
+    return phonenumbers.number_type(parsed) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )

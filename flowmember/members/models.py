@@ -92,6 +92,10 @@ class Member(db.Model):
     #: Since when the member has been away from the org's locality (drives DOMAIN §4).
     away_since: Mapped[date | None] = mapped_column()
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Paper the branch issued for the time away (DOMAIN §4): "certificate_letter" or
+    #: "activity_certificate" (流动党员活动证, with the outgoing register entry); None = none.
+    away_paper: Mapped[str | None] = mapped_column(String(30))
+    away_paper_on: Mapped[date | None] = mapped_column()
 
     # Self-reported location, city granularity (GB/T 2260 codes), only with consent.
     province_code: Mapped[str | None] = mapped_column(String(6))
@@ -146,3 +150,92 @@ class MemberScoped:
     @classmethod
     def scope(cls, org_ids):
         return cls.member_id.in_(select(Member.id).where(Member.scope(org_ids)))
+
+
+# --- history and side tables of the ledger -----------------------------------------------------
+
+
+class MemberStatusEvent(MemberScoped, db.Model):
+    """A status change (DOMAIN §3): the date it takes effect, the reason and who approved it."""
+
+    __tablename__ = "member_status_events"
+    __append_only__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[MemberStatus] = mapped_column(str_enum(MemberStatus, "member_status_event"))
+    #: The date the status takes effect.
+    effective_on: Mapped[date] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+    #: The staff user who approved (None for the system).
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approver_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class MemberExemption(MemberScoped, db.Model):
+    """Exemption from the points and lapse rules (特殊党员: elderly, long-term ill, disabled)."""
+
+    __tablename__ = "member_exemptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    starts_on: Mapped[date] = mapped_column()
+    #: Inclusive; None = open-ended.
+    ends_on: Mapped[date | None] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class ConsentPurpose(enum.StrEnum):
+    location = "location"
+
+
+class MemberConsent(MemberScoped, db.Model):
+    """A member's grant or withdrawal of a separate consent (PIPL art. 29). Append-only: the
+    latest row per (member, purpose) is the current state."""
+
+    __tablename__ = "member_consents"
+    __append_only__ = True
+    __table_args__ = (Index("ix_member_consents_member_purpose", "member_id", "purpose", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(str_enum(ConsentPurpose, "consent_purpose"))
+    granted: Mapped[bool] = mapped_column(Boolean)
+    #: Version of the consent text the member saw (see members.consent.TEXT_VERSIONS).
+    text_version: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class MemberLocation(MemberScoped, db.Model):
+    """Location history (city granularity); rows older than 24 months are purged."""
+
+    __tablename__ = "member_locations"
+    __table_args__ = (Index("ix_member_locations_reported_at", "reported_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    province_code: Mapped[str] = mapped_column(String(6))
+    city_code: Mapped[str] = mapped_column(String(6))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    #: Where it came from: "checkin", "profile", "staff", "import".
+    source: Mapped[str] = mapped_column(String(20))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class MemberInvitation(MemberScoped, db.Model):
+    """A single-use activation code for a member's login; only its SHA-256 is stored."""
+
+    __tablename__ = "member_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

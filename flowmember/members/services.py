@@ -1,0 +1,639 @@
+"""Member ledger: state changes. Each takes the acting user explicitly, flushes, never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from flowmember.core import audit
+from flowmember.core.auth import client_ip, in_scope, require_org_in_scope
+from flowmember.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from flowmember.core.time import LOCAL_TZ, now_utc
+from flowmember.extensions import db
+from flowmember.members import consent as consent_texts
+from flowmember.members import identity, rules
+from flowmember.members.divisions import validate_location
+from flowmember.members.models import (
+    CURRENT_STATUSES,
+    ConsentPurpose,
+    Member,
+    MemberConsent,
+    MemberExemption,
+    MemberInvitation,
+    MemberLocation,
+    MemberStatus,
+    MemberStatusEvent,
+)
+
+#: Columns recorded in the audit log when a member is created or changed.
+AUDIT_FIELDS = [
+    "name",
+    "gender",
+    "id_number",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "email",
+    "category",
+    "stage",
+    "status",
+    "joined_on",
+    "full_on",
+    "org_id",
+    "home_org_id",
+    "home_org_name",
+    "employer",
+    "university",
+    "graduation_year",
+    "away_since",
+    "retired",
+    "away_paper",
+    "away_paper_on",
+]
+#: Plain fields copied from validated input onto the Member.
+PLAIN_FIELDS = [f for f in AUDIT_FIELDS if f not in ("id_number", "phone", "status", "birth_date")]
+INVITATION_TTL = timedelta(days=7)
+STAFF_WRITE_ROLES = ("admin", "secretary")
+
+
+def _masked_snapshot(member: Member) -> dict:
+    snap = audit.snapshot(member, AUDIT_FIELDS)
+    snap["id_number"] = member.masked_id_number
+    return snap
+
+
+def _require_role(actor, allowed=STAFF_WRITE_ROLES) -> None:
+    if not actor.is_system and actor.role not in allowed:
+        raise PermissionDenied("Your role may not do this.")
+
+
+# --- identity and field checks -----------------------------------------------------------------
+
+
+def check_identity(data: dict, *, existing: Member | None = None) -> dict:
+    """Normalise ID number and phone and check the birth date against the ID number.
+
+    Returns the cleaned values; raises ValidationError naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+    if "id_number" in data:
+        try:
+            clean["id_number"] = identity.normalize_id_number(data["id_number"])
+        except identity.IdentityError as exc:
+            errors["id_number"] = [str(exc)]
+    id_number = clean.get("id_number") or (existing.id_number if existing else None)
+    if id_number and "id_number" not in errors:
+        from_id = identity.birth_date_of(id_number)
+        given = data.get("birth_date")
+        if given is not None and given != from_id:
+            errors["birth_date"] = ["Does not agree with the ID number."]
+        elif "id_number" in clean or given is not None:
+            clean["birth_date"] = from_id
+    if "phone" in data:
+        try:
+            clean["phone"] = identity.normalize_phone(data["phone"])
+        except identity.IdentityError as exc:
+            errors["phone"] = [str(exc)]
+    location = data.get("location")
+    if location:
+        try:
+            validate_location(
+                location.get("province_code"),
+                location.get("city_code"),
+                location.get("district_code"),
+            )
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _check_orgs(actor, data: dict) -> None:
+    if "org_id" in data:
+        require_org_in_scope(actor, data["org_id"])
+    if data.get("home_org_id") is not None:
+        from flowmember.orgs.models import Org
+
+        if db.session.get(Org, data["home_org_id"]) is None:
+            raise ValidationError({"home_org_id": ["No such organisation."]})
+
+
+def _flush_member(member: Member) -> None:
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict(
+            "A current member with this ID number exists.",
+            {"id_number": ["A current member with this ID number exists."]},
+        ) from exc
+
+
+def _check_id_free(id_number: str, exclude_id: int | None = None) -> None:
+    stmt = select(Member.id).where(
+        Member.id_number == id_number, Member.status.in_(CURRENT_STATUSES)
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Member.id != exclude_id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise Conflict(
+            "A current member with this ID number exists.",
+            {"id_number": ["A current member with this ID number exists."]},
+        )
+
+
+# --- create and update -------------------------------------------------------------------------
+
+
+def create_member(actor, data: dict) -> Member:
+    """Add a member to the ledger (status active). ``data`` is MemberArgs-shaped.
+
+    422 for a bad ID number, phone, birth date or location; 404 for an org outside the actor's
+    subtree; 409 when a current (active or suspended) member has the ID number."""
+    _require_role(actor)
+    clean = check_identity(data)
+    _check_orgs(actor, data)
+    _check_id_free(clean["id_number"])
+    member = Member(
+        id_number=clean["id_number"],
+        birth_date=clean["birth_date"],
+        phone=clean["phone"],
+        status=MemberStatus.active,
+        status_since=data.get("joined_on"),
+        retired=bool(data.get("retired", False)),
+        flag_lapse_risk=False,
+        flag_unreachable=False,
+    )
+    for field in PLAIN_FIELDS:
+        if field in data and field != "retired":
+            setattr(member, field, data[field])
+    db.session.add(member)
+    _flush_member(member)
+    audit.record(actor, "member.create", member, after=_masked_snapshot(member))
+    if data.get("location"):
+        _staff_location(actor, member, data["location"], source="staff")
+    return member
+
+
+def update_member(actor, member: Member, changes: dict) -> Member:
+    """Change ledger fields (PATCH). Status moves go through :func:`change_status`."""
+    _require_role(actor)
+    changes = dict(changes)
+    changes.pop("status", None)
+    clean = check_identity(changes, existing=member)
+    _check_orgs(actor, changes)
+    if "id_number" in clean and clean["id_number"] != member.id_number:
+        if member.status in CURRENT_STATUSES:
+            _check_id_free(clean["id_number"], exclude_id=member.id)
+    before = _masked_snapshot(member)
+    for key, value in clean.items():
+        setattr(member, key, value)
+    for field in PLAIN_FIELDS:
+        if field in changes:
+            setattr(member, field, changes[field])
+    if "phone" in clean:
+        _follow_phone(member)
+    _flush_member(member)
+    b, a = audit.changes(before, _masked_snapshot(member))
+    if a:
+        audit.record(actor, "member.update", member, before=b, after=a)
+    if changes.get("location"):
+        _staff_location(actor, member, changes["location"], source="staff")
+    return member
+
+
+def _follow_phone(member: Member) -> None:
+    """A member's login is their phone: keep it in step."""
+    from flowmember.accounts.models import User
+
+    user = db.session.scalars(select(User).where(User.member_id == member.id)).first()
+    if user is not None and user.username != member.phone:
+        taken = db.session.scalar(
+            select(User.id).where(func.lower(User.username) == member.phone.lower())
+        )
+        if taken is not None and taken != user.id:
+            raise Conflict("That phone is another login.", {"phone": ["Already in use."]})
+        user.username = member.phone
+
+
+# --- status events ------------------------------------------------------------------------------
+
+
+def change_status(actor, member: Member, status, *, on: date, reason: str) -> None:
+    """Move a member to another status as a dated event with reason and approver (audited).
+
+    409 for a move the lifecycle does not allow (e.g. from removed) or to a current status when
+    another current record holds the ID number."""
+    status = MemberStatus(status)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": ["A reason is required."]})
+    current = MemberStatus(member.status)
+    if not rules.can_change_status(current, status):
+        raise Conflict(
+            f"A member cannot go from {current.value} to {status.value}.",
+            {"status": [f"Not allowed from {current.value}."]},
+        )
+    if status.value in CURRENT_STATUSES and current.value not in CURRENT_STATUSES:
+        _check_id_free(member.id_number, exclude_id=member.id)
+    event = MemberStatusEvent(
+        member_id=member.id,
+        from_status=current.value,
+        status=status,
+        effective_on=on,
+        reason=reason.strip(),
+        approver_id=getattr(actor, "id", None),
+        approver_name=getattr(actor, "username", None) or getattr(actor, "name", "system"),
+        created_at=now_utc(),
+    )
+    db.session.add(event)
+    member.status = status
+    member.status_since = on
+    _flush_member(member)
+    audit.record(
+        actor,
+        "member.status",
+        member,
+        before={"status": current.value},
+        after={"status": status.value, "on": on},
+        reason=reason.strip(),
+    )
+
+
+def status_events(member_id: int) -> list[MemberStatusEvent]:
+    return db.session.scalars(
+        select(MemberStatusEvent)
+        .where(MemberStatusEvent.member_id == member_id)
+        .order_by(MemberStatusEvent.effective_on, MemberStatusEvent.id)
+    ).all()
+
+
+# --- exemptions (特殊党员) ------------------------------------------------------------------------
+
+
+def is_exempt(member_id: int, month: int) -> bool:
+    """Whether the member is exempt from the points and lapse rules in ``month`` (a month index):
+    an exemption in force on any day of the month counts."""
+    from flowmember.core import months
+
+    stmt = select(
+        exists().where(
+            MemberExemption.member_id == member_id,
+            MemberExemption.starts_on <= months.last_day(month),
+            or_(
+                MemberExemption.ends_on.is_(None),
+                MemberExemption.ends_on >= months.first_day(month),
+            ),
+        )
+    )
+    return bool(db.session.scalar(stmt))
+
+
+def exempt_clause(month: int):
+    """SQL condition on Member: exempt in ``month`` (for set-based sweeps)."""
+    from flowmember.core import months
+
+    return exists().where(
+        MemberExemption.member_id == Member.id,
+        MemberExemption.starts_on <= months.last_day(month),
+        or_(
+            MemberExemption.ends_on.is_(None),
+            MemberExemption.ends_on >= months.first_day(month),
+        ),
+    )
+
+
+def add_exemption(
+    actor, member: Member, *, starts_on: date, ends_on: date | None, reason: str
+) -> MemberExemption:
+    """Record an exemption decided by the branch (secretary or admin)."""
+    _require_role(actor)
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": ["Cannot be before starts_on."]})
+    row = MemberExemption(
+        member_id=member.id,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip(),
+        created_by_id=getattr(actor, "id", None),
+        created_at=now_utc(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        actor,
+        "member.exemption",
+        member,
+        after={"starts_on": starts_on, "ends_on": ends_on},
+        reason=reason.strip(),
+    )
+    return row
+
+
+def exemptions(member_id: int) -> list[MemberExemption]:
+    return db.session.scalars(
+        select(MemberExemption)
+        .where(MemberExemption.member_id == member_id)
+        .order_by(MemberExemption.starts_on, MemberExemption.id)
+    ).all()
+
+
+# --- consent and location ------------------------------------------------------------------
+
+
+def latest_consent(member_id: int, purpose: str = "location") -> MemberConsent | None:
+    return db.session.scalars(
+        select(MemberConsent)
+        .where(MemberConsent.member_id == member_id, MemberConsent.purpose == purpose)
+        .order_by(MemberConsent.id.desc())
+        .limit(1)
+    ).first()
+
+
+def has_location_consent(member_id: int) -> bool:
+    """Whether the member's latest location consent is a grant."""
+    row = latest_consent(member_id, ConsentPurpose.location.value)
+    return bool(row and row.granted)
+
+
+def set_consent(
+    actor, member: Member, purpose: str, granted: bool, *, text_version: str | None = None
+) -> MemberConsent:
+    """Record a grant or withdrawal. Withdrawing the location consent deletes the current location
+    on the ledger and the member's location history (PIPL art. 47), and stops new ones."""
+    purpose = ConsentPurpose(purpose)
+    row = MemberConsent(
+        member_id=member.id,
+        purpose=purpose,
+        granted=bool(granted),
+        text_version=text_version or consent_texts.LOCATION_TEXT_VERSION,
+        at=now_utc(),
+        ip=client_ip(),
+    )
+    db.session.add(row)
+    if not granted and purpose == ConsentPurpose.location:
+        member.province_code = member.city_code = member.district_code = None
+        member.location_reported_at = None
+        db.session.execute(delete(MemberLocation).where(MemberLocation.member_id == member.id))
+    db.session.flush()
+    audit.record(
+        actor,
+        "member.consent_granted" if granted else "member.consent_withdrawn",
+        member,
+        after={"purpose": purpose.value, "text_version": row.text_version},
+    )
+    return row
+
+
+def record_location(
+    actor,
+    member: Member,
+    province_code: str,
+    city_code: str,
+    district_code: str | None = None,
+    *,
+    source: str,
+) -> None:
+    """Store a self-reported location (GB/T 2260 codes): the member's current location columns and
+    a history row. 409 without a granted location consent; 422 for unknown codes."""
+    if not has_location_consent(member.id):
+        raise Conflict(
+            "The member has not consented to recording their location.",
+            {"location": ["No location consent."]},
+        )
+    validate_location(province_code, city_code, district_code)
+    now = now_utc()
+    member.province_code = province_code
+    member.city_code = city_code
+    member.district_code = district_code or None
+    member.location_reported_at = now
+    db.session.add(
+        MemberLocation(
+            member_id=member.id,
+            province_code=province_code,
+            city_code=city_code,
+            district_code=district_code or None,
+            source=source,
+            reported_at=now,
+        )
+    )
+    db.session.flush()
+
+
+def _staff_location(actor, member: Member, location: dict, *, source: str) -> None:
+    """Staff enter a location from the member's signed paper registration form, which carries the
+    consent clause: that is recorded as a paper consent unless the member has decided on /me (a
+    withdrawal there wins: 409)."""
+    if latest_consent(member.id) is None:
+        set_consent(actor, member, "location", True, text_version=consent_texts.PAPER_TEXT_VERSION)
+    record_location(
+        actor,
+        member,
+        location["province_code"],
+        location["city_code"],
+        location.get("district_code"),
+        source=source,
+    )
+
+
+def purge_location_history(before: date) -> int:
+    """Delete location history reported before ``before`` (a local date); returns the count.
+    The nightly job passes as_of minus 24 months."""
+    cutoff = datetime.combine(before, time.min, tzinfo=LOCAL_TZ)
+    result = db.session.execute(delete(MemberLocation).where(MemberLocation.reported_at < cutoff))
+    return result.rowcount or 0
+
+
+def location_history(member_id: int) -> list[MemberLocation]:
+    return db.session.scalars(
+        select(MemberLocation)
+        .where(MemberLocation.member_id == member_id)
+        .order_by(MemberLocation.reported_at.desc(), MemberLocation.id.desc())
+    ).all()
+
+
+# --- ID number full read -----------------------------------------------------------------------
+
+
+def read_id_number(actor, member: Member, reason: str) -> str:
+    """The full ID number; the read is audited with its reason."""
+    if not reason or len(reason.strip()) < 2:
+        raise ValidationError({"reason": ["A reason is required."]})
+    audit.record(actor, "member.id_number_read", member, reason=reason.strip())
+    return member.id_number
+
+
+# --- invitations and activation ----------------------------------------------------------------
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _normalize_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(_normalize_code(code).encode()).hexdigest()
+
+
+def create_invitation(actor, member: Member) -> tuple[str, MemberInvitation]:
+    """A single-use activation code (shown once; stored hashed), valid 7 days. Earlier unused codes
+    of the member stop working."""
+    _require_role(actor)
+    from flowmember.accounts.models import User
+
+    if member.status not in CURRENT_STATUSES:
+        raise Conflict("Only a current member can be invited.")
+    if db.session.scalar(select(User.id).where(User.member_id == member.id)) is not None:
+        raise Conflict("The member already has a login.")
+    now = now_utc()
+    db.session.execute(
+        update(MemberInvitation)
+        .where(
+            MemberInvitation.member_id == member.id,
+            MemberInvitation.used_at.is_(None),
+            MemberInvitation.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+    code = f"{raw[:5]}-{raw[5:]}"
+    invitation = MemberInvitation(
+        member_id=member.id,
+        code_hash=_code_hash(code),
+        created_by_id=getattr(actor, "id", None),
+        created_at=now,
+        expires_at=now + INVITATION_TTL,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    audit.record(actor, "member.invitation", member, after={"expires_at": invitation.expires_at})
+    return code, invitation
+
+
+def activate(code: str, password: str):
+    """Turn an invitation code into the member's login (role member, login = E.164 phone)."""
+    from flowmember.accounts.models import Role, User
+    from flowmember.accounts.services import check_password_strength, hash_password
+
+    invitation = db.session.scalars(
+        select(MemberInvitation).where(MemberInvitation.code_hash == _code_hash(code))
+    ).first()
+    now = now_utc()
+    if invitation is None or invitation.used_at is not None or invitation.expires_at <= now:
+        raise ValidationError({"code": ["Unknown, used or expired code."]})
+    member = db.session.get(Member, invitation.member_id)
+    if member.status not in CURRENT_STATUSES:
+        raise ValidationError({"code": ["Unknown, used or expired code."]})
+    check_password_strength(password)
+    if db.session.scalar(select(User.id).where(User.member_id == member.id)) is not None:
+        raise Conflict("The member already has a login.")
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == member.phone.lower())):
+        raise Conflict("The member's phone is already a login.", {"phone": ["Already in use."]})
+    invitation.used_at = now
+    user = User(
+        username=member.phone,
+        password_hash=hash_password(password),
+        display_name=member.name,
+        role=Role.member,
+        org_id=member.org_id,
+        member_id=member.id,
+    )
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("The member already has a login.") from exc
+    audit.record(user, "member.activated", member)
+    return user
+
+
+# --- time away ----------------------------------------------------------------------------------
+
+
+def _open_transfer_member_ids(member_ids: list[int]) -> set[int]:
+    try:
+        from flowmember.transfers.models import Transfer
+    except ImportError:  # pragma: no cover - the transfers package is always installed
+        return set()
+    status_col = getattr(Transfer, "status", None)
+    if status_col is None or not member_ids:
+        return set()
+    stmt = select(Transfer.member_id).where(
+        Transfer.member_id.in_(member_ids),
+        status_col.in_(["requested", "approved", "issued", "received"]),
+    )
+    return set(db.session.scalars(stmt).all())
+
+
+def paperwork(members: list[Member], as_of: date) -> list[dict]:
+    """For each member: the paper their time away needs and what does not match (DOMAIN §4)."""
+    ids = [m.id for m in members]
+    history: dict[int, list[tuple[date, str]]] = {}
+    if ids:
+        since = datetime.combine(rules.add_months(as_of, -6), time.min, tzinfo=LOCAL_TZ)
+        rows = db.session.execute(
+            select(
+                MemberLocation.member_id, MemberLocation.reported_at, MemberLocation.city_code
+            ).where(MemberLocation.member_id.in_(ids), MemberLocation.reported_at >= since)
+        ).all()
+        for member_id, at, city in rows:
+            history.setdefault(member_id, []).append((at.astimezone(LOCAL_TZ).date(), city))
+    transfers = _open_transfer_member_ids(ids)
+    out = []
+    for m in members:
+        fixed = rules.is_fixed_place(m.city_code, history.get(m.id, []), as_of)
+        paper = rules.paper_needed(m.away_since, as_of, fixed)
+        problem = rules.paperwork_problem(
+            paper,
+            held_paper=m.away_paper,
+            transfer_open=m.id in transfers,
+            last_report_month=m.last_checkin_month,
+            as_of=as_of,
+        )
+        out.append(
+            {"member": m, "paper_needed": paper.value, "fixed_place": fixed, "problem": problem}
+        )
+    return out
+
+
+def paperwork_mismatches(actor, as_of: date, org_id: int | None = None) -> list[dict]:
+    """Active members in the actor's subtree whose paperwork does not match their time away."""
+    from flowmember.core.auth import scope_clause
+
+    stmt = select(Member).where(
+        scope_clause(Member, actor),
+        Member.status == MemberStatus.active,
+        Member.away_since.is_not(None),
+        Member.away_since <= as_of,
+    )
+    if org_id is not None:
+        stmt = stmt.where(org_subtree_clause(actor, org_id))
+    members = db.session.scalars(stmt.order_by(Member.id)).all()
+    return [row for row in paperwork(members, as_of) if row["problem"]]
+
+
+def org_subtree_clause(actor, org_id: int):
+    """Members held by (or homed in) ``org_id``'s subtree; 404 for an org outside the actor's."""
+    from flowmember.orgs.models import Org
+
+    if not in_scope(actor, org_id):
+        raise NotFound("Organisation not found.", {"org_id": ["No such organisation."]})
+    path = select(Org.path).where(Org.id == org_id).scalar_subquery()
+    ids = select(Org.id).where(Org.path.startswith(path))
+    return or_(Member.org_id.in_(ids), Member.home_org_id.in_(ids))
+
+
+def search_clause(q: str):
+    """Name contains ``q``; or phone contains its digits."""
+    q = q.strip()
+    digits = "".join(ch for ch in q if ch.isdigit())
+    conditions = [Member.name.contains(q, autoescape=True)]
+    if len(digits) >= 3:
+        conditions.append(Member.phone.contains(digits, autoescape=True))
+    return or_(*conditions)
