@@ -1,0 +1,155 @@
+"""Inflow from outside the system, and the member archive's handover."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flowmember.core import audit
+from flowmember.core.errors import PermissionDenied, ValidationError
+from flowmember.core.time import today_local
+from flowmember.extensions import db
+from flowmember.transfers import rules
+from flowmember.transfers.models import (
+    ArchiveHandover,
+    Direction,
+    ReasonKind,
+    ReceiptKind,
+    Transfer,
+    TransferStatus,
+)
+
+INFLOW_FIELDS = (
+    "letter_no",
+    "from_org_name",
+    "received_on",
+    "identity_checked",
+    "identity_check_note",
+    "issued_on",
+    "validity_days",
+    "reason_kind",
+)
+
+
+def register_inflow(actor, data: dict) -> Transfer:
+    """Register a member arriving with a paper letter from an org outside the system, after the
+    talk that checks their identity against the archive (DOMAIN §7). Creates the member
+    (category inflow) in ``org_id`` and a received inflow transfer recording the letter."""
+    if not actor.is_system and actor.role not in ("admin", "secretary"):
+        raise PermissionDenied("Your role may not do this.")
+    data = dict(data)
+    letter = {k: data.pop(k) for k in INFLOW_FIELDS if k in data}
+    errors = {}
+    if not (letter.get("letter_no") or "").strip():
+        errors["letter_no"] = ["Required."]
+    if not (letter.get("from_org_name") or "").strip():
+        errors["from_org_name"] = ["Required."]
+    if letter.get("identity_checked") is not True:
+        errors["identity_checked"] = ["Check the identity against the archive before registering."]
+    today = today_local()
+    received_on: date = letter.get("received_on") or today
+    if received_on > today:
+        errors["received_on"] = ["The receipt date is in the future."]
+    issued_on = letter.get("issued_on")
+    if issued_on is not None and issued_on > received_on:
+        errors["issued_on"] = ["The letter was issued after it was received."]
+    validity = letter.get("validity_days") or rules.DEFAULT_VALIDITY_DAYS
+    if msg := rules.validity_error(validity):
+        errors["validity_days"] = [msg]
+    if errors:
+        raise ValidationError(errors)
+
+    from flowmember.members.services import create_member
+
+    data["category"] = "inflow"
+    data.setdefault("home_org_name", letter["from_org_name"].strip())
+    member = create_member(actor, data)
+    db.session.flush()
+    t = Transfer(
+        member_id=member.id,
+        direction=Direction.inflow,
+        status=TransferStatus.received,
+        from_org_name=letter["from_org_name"].strip(),
+        to_org_id=member.org_id,
+        reason_kind=ReasonKind(letter.get("reason_kind") or ReasonKind.other),
+        reason="Inflow from a paper letter",
+        validity_days=validity,
+        letter_no=letter["letter_no"].strip(),
+        issued_on=issued_on,
+        expires_on=rules.expires_on(issued_on, validity) if issued_on else None,
+        dues_paid_through=member.paid_through_month,
+        stage=member.stage,
+        id_number=member.id_number,
+        member_name=member.name,
+        received_on=received_on,
+        receipt_kind=ReceiptKind.inflow,
+        received_by_id=getattr(actor, "id", None),
+        identity_checked=True,
+        identity_check_note=(letter.get("identity_check_note") or "").strip() or None,
+    )
+    db.session.add(t)
+    db.session.flush()
+    audit.record(
+        actor,
+        "transfer.inflow",
+        t,
+        org_id=t.to_org_id,
+        after={
+            "letter_no": t.letter_no,
+            "from_org_name": t.from_org_name,
+            "received_on": received_on,
+            "identity_checked": True,
+            "identity_check_note": t.identity_check_note,
+        },
+    )
+    return t
+
+
+def record_handover(
+    actor,
+    transfer_id: int,
+    *,
+    items: list[str],
+    handed_at: datetime,
+    place: str,
+    handed_over_by: str,
+    received_by: str,
+) -> ArchiveHandover:
+    """The written handover of the member archive: items, time, place, both handlers."""
+    from flowmember.transfers.services import _check, get_transfer
+
+    if not actor.is_system and actor.role not in ("admin", "secretary", "clerk"):
+        raise PermissionDenied("Your role may not do this.")
+    t = get_transfer(actor, transfer_id)
+    items = [i.strip() for i in items or [] if i and i.strip()]
+    errors = {}
+    if not items:
+        errors["items"] = ["List at least one item."]
+    for key, value in (("place", place), ("handed_over_by", handed_over_by)):
+        if not (value or "").strip():
+            errors[key] = ["Required."]
+    if not (received_by or "").strip():
+        errors["received_by"] = ["Required."]
+    if errors:
+        raise ValidationError(errors)
+    _check(t, "archive_handover")
+    row = ArchiveHandover(
+        transfer_id=t.id,
+        items=items,
+        handed_at=handed_at,
+        place=place.strip(),
+        handed_over_by=handed_over_by.strip(),
+        received_by=received_by.strip(),
+        recorded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        actor,
+        "transfer.archive_handover",
+        row,
+        org_id=t.org_id,
+        after=audit.snapshot(
+            row, ["transfer_id", "items", "handed_at", "place", "handed_over_by", "received_by"]
+        ),
+    )
+    return row

@@ -1,0 +1,125 @@
+"""Letters of introduction: numbering, the printable letter, and overdue reminders."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from flowmember.core import audit, months
+from flowmember.core.errors import Conflict
+from flowmember.core.time import today_local
+from flowmember.extensions import db
+from flowmember.members.models import Member
+from flowmember.orgs.models import Org
+from flowmember.transfers import rules
+from flowmember.transfers.models import LetterCounter, Transfer
+
+
+def allocate_letter_no(committee_id: int, issued_on: date) -> tuple[int, int, str]:
+    """The committee's next number for the year: ``(year, seq, letter_no)``.
+
+    One counter row per (committee, year), bumped by a single UPDATE that holds the row lock
+    until commit, so concurrent issues queue; the unique constraint on the transfers table is
+    the last guard."""
+    year = issued_on.year
+    bump = (
+        update(LetterCounter)
+        .where(LetterCounter.committee_id == committee_id, LetterCounter.year == year)
+        .values(last_seq=LetterCounter.last_seq + 1)
+        .returning(LetterCounter.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+    seq = db.session.execute(bump).scalar()
+    if seq is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(LetterCounter(committee_id=committee_id, year=year, last_seq=0))
+        except IntegrityError:
+            pass  # another transaction created it first; its row lock now orders us
+        seq = db.session.execute(bump).scalar()
+    if seq is None:  # pragma: no cover
+        raise Conflict("Could not allocate a letter number; retry.")
+    committee = db.session.get(Org, committee_id)
+    prefix = committee.code or f"C{committee.id}"
+    return year, seq, rules.letter_no(prefix, year, seq)
+
+
+STAGE_ZH = {"probationary": "预备党员", "full": "正式党员"}
+GENDER_ZH = {"male": "男", "female": "女"}
+
+
+def letter_context(actor, t: Transfer, *, reason: str = "print letter") -> dict:
+    """Everything the printed letter shows. The full ID number is printed, so each rendering
+    is an audited read."""
+    member = db.session.get(Member, t.member_id)
+    paid = months.year_month(t.dues_paid_through) if t.dues_paid_through is not None else None
+    audit.record(
+        actor,
+        "transfer.letter_read",
+        t,
+        org_id=t.org_id,
+        reason=reason,
+        after={"letter_no": t.letter_no, "member_id": t.member_id, "id_number": "full"},
+    )
+    return {
+        "t": t,
+        "member": member,
+        "name": t.member_name or member.name,
+        "gender": GENDER_ZH.get(member.gender.value, member.gender.value),
+        "age": rules.age_on(member.birth_date, t.issued_on or today_local()),
+        "ethnicity": member.ethnicity or "",
+        "id_number": t.id_number or member.id_number,
+        "stage": STAGE_ZH.get((t.stage or member.stage).value, ""),
+        "from_name": t.from_name or "",
+        "to_name": t.to_name or "",
+        "committee_name": t.issuing_committee.name if t.issuing_committee else t.from_name,
+        "paid_year": paid[0] if paid else None,
+        "paid_month": paid[1] if paid else None,
+        "issued_on": t.issued_on,
+        "validity_days": t.validity_days,
+        "letter_no": t.letter_no,
+    }
+
+
+def remind_overdue(as_of: date | None = None) -> dict:
+    """Hand overdue letters and letters about to expire to the reminders package as staff
+    reminders of the issuing org (one per letter and kind: ``period`` is the letter number).
+
+    kinds: ``receipt_overdue`` for :func:`services.overdue`; ``letter_expiring`` for issued
+    letters whose last valid day is within 3 days."""
+    from flowmember.reminders.services import enqueue
+    from flowmember.transfers.models import TransferStatus
+    from flowmember.transfers.services import overdue
+
+    as_of = as_of or today_local()
+    counts = {"receipt_overdue": 0, "letter_expiring": 0}
+    for t in overdue(as_of):
+        if enqueue(t.member_id, "receipt_overdue", t.letter_no, _context(t, as_of)):
+            counts["receipt_overdue"] += 1
+    expiring = db.session.scalars(
+        select(Transfer).where(
+            Transfer.status == TransferStatus.issued,
+            Transfer.expires_on >= as_of,
+            Transfer.expires_on <= as_of + timedelta(days=3),
+        )
+    ).all()
+    for t in expiring:
+        if enqueue(t.member_id, "letter_expiring", t.letter_no, _context(t, as_of)):
+            counts["letter_expiring"] += 1
+    return counts
+
+
+def _context(t: Transfer, as_of: date) -> dict:
+    return {
+        "to_staff": True,
+        "org_id": t.from_org_id,
+        "transfer_id": t.id,
+        "letter_no": t.letter_no,
+        "member_name": t.member_name,
+        "to_org": t.to_name,
+        "issued_on": t.issued_on.isoformat() if t.issued_on else None,
+        "expires_on": t.expires_on.isoformat() if t.expires_on else None,
+        "status": t.effective_status(as_of).value,
+    }
