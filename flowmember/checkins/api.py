@@ -1,6 +1,41 @@
 """Check-ins, contacts and organisation life: API."""
 
-from flowmember.core.api import Blueprint
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from flowmember.checkins import activities as act
+from flowmember.checkins import rules, services
+from flowmember.checkins.models import Activity, Attendance, ContactAttempt
+from flowmember.checkins.schemas import (
+    ActivityArgs,
+    ActivityQueryArgs,
+    ActivitySchema,
+    AttendanceArgs,
+    AttendanceSchema,
+    BulkAttendanceArgs,
+    CheckinArgs,
+    CheckinQueryArgs,
+    CheckinSchema,
+    ConfirmArgs,
+    ContactArgs,
+    ContactSchema,
+    MissingAttendanceArgs,
+    MissingCheckinArgs,
+    MissingMemberSchema,
+    MyActivitySchema,
+    RemindArgs,
+    RemindResultSchema,
+)
+from flowmember.core import months
+from flowmember.core.api import Blueprint, QueryPage
+from flowmember.core.auth import current_actor, current_member, get_scoped, roles, scoped
+from flowmember.core.idempotency import idempotent
+from flowmember.core.time import today_local
+from flowmember.extensions import db
+from flowmember.members.models import Member
 
 blp = Blueprint(
     "checkins",
@@ -8,3 +43,283 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Check-ins, contacts and organisation life",
 )
+
+STAFF = ("admin", "secretary", "clerk")
+ORG_LIFE = ("admin", "secretary")
+
+
+def _checkin_range(stmt, args):
+    from flowmember.checkins.models import Checkin
+
+    if "month_from" in args:
+        stmt = stmt.where(Checkin.month >= args["month_from"])
+    if "month_to" in args:
+        stmt = stmt.where(Checkin.month <= args["month_to"])
+    return stmt
+
+
+# --- the member's check-ins -------------------------------------------------------------------
+
+
+@blp.route("/me/checkins")
+class MyCheckins(MethodView):
+    @blp.arguments(CheckinQueryArgs, location="query")
+    @blp.response(200, CheckinSchema(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, args):
+        """My check-ins, newest month first"""
+        return _checkin_range(services.checkins_of(current_member().id), args)
+
+    @idempotent
+    @blp.arguments(CheckinArgs)
+    @blp.response(201, CheckinSchema)
+    @blp.alt_response(200, schema=CheckinSchema, description="Amended this month's check-in")
+    @blp.alt_response(409, description="Location without granted location consent")
+    def post(self, args):
+        """Check in for the month (a second check-in in the same month amends the first).
+
+        ``month`` defaults to the current month (Asia/Shanghai); the previous month is
+        accepted during the first 5 days of a month; never a future month. ``location`` is
+        optional and needs the member's granted location consent. A repeat with the same
+        ``client_uuid`` (an offline replay) changes nothing and returns the stored check-in."""
+        member = current_member()
+        kwargs = {k: args[k] for k in ("month", "location", "phone", "employer") if k in args}
+        if args.get("client_uuid") is not None:
+            kwargs["client_uuid"] = str(args["client_uuid"])
+        checkin, outcome = services.submit_checkin(
+            current_actor(), member, report=args["report"], **kwargs
+        )
+        db.session.commit()
+        return checkin, 201 if outcome == "created" else 200
+
+
+@blp.route("/me/checkins/status")
+@blp.response(200)
+def my_checkin_status():
+    """This month's check-in state: {month, checked_in, allowed_months, missed_months}"""
+    member = current_member()
+    today = today_local()
+    current = months.of(today)
+    owed_since = months.of(member.joined_on) if member.joined_on else current
+    return {
+        "month": months.to_str(current),
+        "checked_in": (member.last_checkin_month or -1) >= current,
+        "last_checkin_month": months.to_str(member.last_checkin_month),
+        "allowed_months": [months.to_str(m) for m in rules.allowed_checkin_months(today)],
+        "missed_months": rules.missed_months(member.last_checkin_month, current, owed_since),
+    }
+
+
+@blp.route("/members/<int:member_id>/checkins")
+@roles(*STAFF)
+@blp.arguments(CheckinQueryArgs, location="query")
+@blp.response(200, CheckinSchema(many=True))
+@blp.paginate(QueryPage)
+def member_checkins(args, member_id):
+    """A member's check-ins (staff, in scope)"""
+    member = get_scoped(Member, member_id, current_actor(), what="Member")
+    return _checkin_range(services.checkins_of(member.id), args)
+
+
+# --- contact attempts -------------------------------------------------------------------------
+
+
+@blp.route("/members/<int:member_id>/contacts")
+class MemberContacts(MethodView):
+    @roles(*STAFF)
+    @blp.response(200, ContactSchema(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, member_id):
+        """Contact attempts with a member, newest first"""
+        member = get_scoped(Member, member_id, current_actor(), what="Member")
+        return (
+            select(ContactAttempt)
+            .where(ContactAttempt.member_id == member.id)
+            .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+        )
+
+    @roles(*STAFF)
+    @blp.arguments(ContactArgs)
+    @blp.response(201, ContactSchema)
+    def post(self, args, member_id):
+        """Log a contact attempt (call, SMS, WeChat, e-mail, visit, letter) and its outcome"""
+        actor = current_actor()
+        member = get_scoped(Member, member_id, actor, what="Member")
+        attempt = services.record_contact(
+            actor,
+            member,
+            channel=args["channel"].value,
+            outcome=args["outcome"].value,
+            at=args.get("at"),
+            note=args.get("note"),
+        )
+        db.session.commit()
+        return attempt
+
+
+# --- activities -------------------------------------------------------------------------------
+
+
+@blp.route("/activities")
+class Activities(MethodView):
+    @roles(*STAFF)
+    @blp.arguments(ActivityQueryArgs, location="query")
+    @blp.response(200, ActivitySchema(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, args):
+        """Activities of orgs in the caller's subtree (filter by org, from, to)"""
+        stmt = scoped(select(Activity), Activity, current_actor())
+        if "org_id" in args:
+            stmt = stmt.where(Activity.org_id == args["org_id"])
+        if "date_from" in args:
+            stmt = stmt.where(Activity.held_on >= args["date_from"])
+        if "date_to" in args:
+            stmt = stmt.where(Activity.held_on <= args["date_to"])
+        return stmt.order_by(Activity.held_on.desc(), Activity.id.desc())
+
+    @roles(*ORG_LIFE)
+    @blp.arguments(ActivityArgs)
+    @blp.response(201, ActivitySchema)
+    def post(self, args):
+        """Add an activity (organisation life) with a short attendance code"""
+        activity = act.create_activity(
+            current_actor(),
+            org_id=args["org_id"],
+            kind=args["kind"].value,
+            title=args["title"],
+            held_on=args["held_on"],
+            online=args["online"],
+        )
+        db.session.commit()
+        return activity
+
+
+@blp.route("/activities/<int:activity_id>")
+@roles(*STAFF)
+@blp.response(200, ActivitySchema)
+def get_activity(activity_id):
+    """One activity"""
+    return act.get_activity(current_actor(), activity_id)
+
+
+@blp.route("/activities/<int:activity_id>/attendance")
+class ActivityAttendance(MethodView):
+    @roles(*STAFF)
+    @blp.response(200, AttendanceSchema(many=True))
+    @blp.paginate(QueryPage)
+    def get(self, activity_id):
+        """Attendance recorded for an activity"""
+        return act.attendance_of(act.get_activity(current_actor(), activity_id))
+
+    @roles(*ORG_LIFE)
+    @blp.arguments(BulkAttendanceArgs)
+    @blp.response(200, AttendanceSchema(many=True))
+    def put(self, args, activity_id):
+        """Record attendance for many members at once (all or nothing; 422 names the entry)"""
+        actor = current_actor()
+        activity = act.get_activity(actor, activity_id)
+        entries = [
+            {"member_id": e["member_id"], "status": e["status"].value} for e in args["entries"]
+        ]
+        rows = act.set_attendance_bulk(actor, activity, entries)
+        db.session.commit()
+        return rows
+
+
+@blp.route("/activities/<int:activity_id>/attendance/<int:member_id>")
+class MemberAttendance(MethodView):
+    @roles(*ORG_LIFE)
+    @blp.arguments(AttendanceArgs)
+    @blp.response(200, AttendanceSchema)
+    def put(self, args, activity_id, member_id):
+        """Record one member's attendance: present, online, excused or absent"""
+        actor = current_actor()
+        activity = act.get_activity(actor, activity_id)
+        row = act.set_attendance(actor, activity, member_id, args["status"].value)
+        db.session.commit()
+        return row
+
+    @roles(*ORG_LIFE)
+    @blp.response(204)
+    def delete(self, activity_id, member_id):
+        """Remove a member's attendance record"""
+        actor = current_actor()
+        act.delete_attendance(actor, act.get_activity(actor, activity_id), member_id)
+        db.session.commit()
+
+
+# --- the member's activities ------------------------------------------------------------------
+
+
+@blp.route("/me/activities")
+@blp.response(200, MyActivitySchema(many=True))
+@blp.paginate()
+def my_activities(pagination_parameters):
+    """Activities of my org (and the orgs above it), newest first, with my attendance"""
+    member = current_member()
+    stmt = act.activities_for_member(member)
+    pagination_parameters.item_count = db.session.scalar(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    )
+    page = db.session.scalars(
+        stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
+    ).all()
+    statuses = dict(
+        db.session.execute(
+            select(Attendance.activity_id, Attendance.status).where(
+                Attendance.member_id == member.id,
+                Attendance.activity_id.in_([a.id for a in page]),
+            )
+        ).all()
+    )
+    for activity in page:
+        status = statuses.get(activity.id)
+        activity.my_status = status.value if status is not None else None
+    return page
+
+
+@blp.route("/me/activities/<int:activity_id>/attendance", methods=["POST"])
+@blp.arguments(ConfirmArgs)
+@blp.response(200, AttendanceSchema)
+def confirm_online_attendance(args, activity_id):
+    """Confirm online attendance with the code announced at the activity"""
+    row = act.confirm_online(current_actor(), current_member(), activity_id, args["code"])
+    db.session.commit()
+    return row
+
+
+# --- staff lists ------------------------------------------------------------------------------
+
+
+@blp.route("/checkins/missing")
+@roles(*STAFF)
+@blp.arguments(MissingCheckinArgs, location="query")
+@blp.response(200, MissingMemberSchema(many=True))
+@blp.paginate(QueryPage)
+def missing_checkins(args):
+    """Active mobile members (graduate, migrant) without a check-in for the month"""
+    month = args.get("month", months.of(today_local()))
+    return services.members_missing_checkin(current_actor(), args.get("org_id"), month)
+
+
+@blp.route("/checkins/missing/remind", methods=["POST"])
+@roles(*ORG_LIFE)
+@blp.arguments(RemindArgs)
+@blp.response(202, RemindResultSchema)
+def remind_missing_checkins(args):
+    """Send one batch reminder to every member on the missing-check-in list"""
+    month = args.get("month", months.of(today_local()))
+    text = _("Please submit your monthly check-in for %(month)s.", month=months.to_str(month))
+    count = services.remind_missing_checkins(current_actor(), args.get("org_id"), month, text)
+    db.session.commit()
+    return {"count": count, "month": month}
+
+
+@blp.route("/attendance/missing")
+@roles(*STAFF)
+@blp.arguments(MissingAttendanceArgs, location="query")
+@blp.response(200, MissingMemberSchema(many=True))
+@blp.paginate(QueryPage)
+def missing_attendance(args):
+    """Active members without org life this quarter (in-province) or half-year (out)"""
+    return services.members_missing_attendance(current_actor(), args.get("org_id"))

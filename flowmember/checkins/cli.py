@@ -1,4 +1,68 @@
-"""Check-ins, contacts and organisation life: commands of the ``flowmember`` CLI."""
+"""Check-ins, contacts and organisation life: commands of the ``flowmember`` CLI.
+
+``flowmember summaries rebuild [--check]`` recomputes the per-member summary columns from
+history (exit code 1 when ``--check`` finds a difference); ``flowmember checkins
+purge-locations [--as-of YYYY-MM-DD]`` deletes location history older than 24 months."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("summaries")
+def summaries_group():
+    """Per-member summary columns (last check-in, last attended, last reached)."""
+
+
+@summaries_group.command("rebuild")
+@click.option("--check", is_flag=True, help="Only compare; exit 1 when a column differs.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_appcontext
+def rebuild(check, as_json):
+    """Recompute the summaries from history and report where they disagreed."""
+    from flowmember.checkins.services import rebuild_summaries
+    from flowmember.extensions import db
+
+    report = rebuild_summaries(check_only=check)
+    if check:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    if as_json:
+        click.echo(json.dumps(report))
+    else:
+        click.echo(f"Members: {report['members']}")
+        for column, count in report["mismatches"].items():
+            click.echo(f"{column}: {count} differ")
+        if report["repaired"]:
+            click.echo("Repaired.")
+        elif not report["total_mismatches"]:
+            click.echo("All summaries agree with history.")
+    if check and report["total_mismatches"]:
+        raise SystemExit(1)
+
+
+@click.group("checkins")
+def checkins_group():
+    """Check-ins and organisation life."""
+
+
+@checkins_group.command("purge-locations")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+@with_appcontext
+def purge_locations(as_of):
+    """Delete location history older than 24 months (check-ins and member history)."""
+    from flowmember.checkins.services import purge_location_history
+    from flowmember.core.time import today_local
+    from flowmember.extensions import db
+
+    count = purge_location_history(as_of.date() if as_of else today_local())
+    db.session.commit()
+    click.echo(f"Cleared the location of {count} rows.")
+
 
 #: click commands added to the ``flowmember`` group.
-COMMANDS: list = []
+COMMANDS: list = [summaries_group, checkins_group]

@@ -1,0 +1,133 @@
+"""The per-member summary columns this package owns, kept current on every write and rebuilt
+from history with set-based SQL.
+
+- ``members.last_checkin_month`` = max(checkins.month)
+- ``members.last_attended_month`` = max(activities.month) over attendances present / online
+- ``members.last_reached_at`` = max(checkins.updated_at, contact_attempts.at where reached)
+
+Writes use single UPDATE statements (``CASE`` for a running maximum, a correlated subquery when
+a value may go down), so two concurrent writes for one member cannot lose an update."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, or_, select, union_all, update
+
+from flowmember.checkins.models import (
+    ATTENDED,
+    Activity,
+    Attendance,
+    Checkin,
+    ContactAttempt,
+    ContactOutcome,
+)
+from flowmember.extensions import db
+from flowmember.members.models import Member
+
+SUMMARY_COLUMNS = ("last_checkin_month", "last_attended_month", "last_reached_at")
+
+
+def _greatest(column, value):
+    """``max(column, value)`` treating NULL as smaller than anything (portable SQL)."""
+    return case((or_(column.is_(None), column < value), value), else_=column)
+
+
+def _update(member_ids, values: dict) -> None:
+    stmt = update(Member).where(Member.id.in_(member_ids)).values(**values)
+    db.session.execute(stmt.execution_options(synchronize_session="fetch"))
+
+
+def note_checkin(member_id: int, month: int, at: datetime) -> None:
+    """A check-in for ``month`` was submitted at ``at``."""
+    _update(
+        [member_id],
+        {
+            "last_checkin_month": _greatest(Member.last_checkin_month, month),
+            "last_reached_at": _greatest(Member.last_reached_at, at),
+        },
+    )
+
+
+def note_reached(member_id: int, at: datetime) -> None:
+    """The member was reached at ``at``."""
+    _update([member_id], {"last_reached_at": _greatest(Member.last_reached_at, at)})
+
+
+# --- values computed from history (correlated to members.id) ----------------------------------
+
+
+def checkin_month_expr():
+    return select(func.max(Checkin.month)).where(Checkin.member_id == Member.id).scalar_subquery()
+
+
+def attended_month_expr():
+    return (
+        select(func.max(Activity.month))
+        .select_from(Attendance)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(
+            Attendance.member_id == Member.id,
+            Attendance.status.in_([s.value for s in ATTENDED]),
+        )
+        .scalar_subquery()
+    )
+
+
+def reached_at_expr():
+    times = union_all(
+        select(Checkin.updated_at.label("t")).where(Checkin.member_id == Member.id),
+        select(ContactAttempt.at.label("t")).where(
+            ContactAttempt.member_id == Member.id,
+            ContactAttempt.outcome == ContactOutcome.reached.value,
+        ),
+    ).subquery()
+    return select(func.max(times.c.t)).scalar_subquery()
+
+
+EXPRESSIONS = {
+    "last_checkin_month": checkin_month_expr,
+    "last_attended_month": attended_month_expr,
+    "last_reached_at": reached_at_expr,
+}
+
+
+def recompute_attended(member_ids) -> None:
+    """Recompute last_attended_month for these members (after a change that may lower it)."""
+    member_ids = list(member_ids)
+    if member_ids:
+        _update(member_ids, {"last_attended_month": attended_month_expr()})
+
+
+def rebuild_summaries(check_only: bool = False) -> dict:
+    """Compare the summary columns with history and (unless ``check_only``) repair them.
+
+    Returns ``{"members": n, "mismatches": {column: count}, "total_mismatches": n,
+    "examples": [{member_id, column}], "repaired": bool}``. One COUNT per column and one
+    UPDATE for all members: no Python loop over members."""
+    members = db.session.scalar(select(func.count()).select_from(Member)) or 0
+    mismatches: dict[str, int] = {}
+    examples: list[dict] = []
+    for column in SUMMARY_COLUMNS:
+        differs = getattr(Member, column).is_distinct_from(EXPRESSIONS[column]())
+        mismatches[column] = db.session.scalar(select(func.count(Member.id)).where(differs)) or 0
+        if mismatches[column]:
+            ids = db.session.scalars(select(Member.id).where(differs).order_by(Member.id).limit(5))
+            examples.extend({"member_id": i, "column": column} for i in ids)
+    total = sum(mismatches.values())
+    repaired = False
+    if total and not check_only:
+        stmt = update(Member).values(**{c: EXPRESSIONS[c]() for c in SUMMARY_COLUMNS})
+        stmt = stmt.where(
+            or_(*[getattr(Member, c).is_distinct_from(EXPRESSIONS[c]()) for c in SUMMARY_COLUMNS])
+        )
+        db.session.execute(stmt.execution_options(synchronize_session=False))
+        db.session.expire_all()
+        repaired = True
+    return {
+        "members": members,
+        "mismatches": mismatches,
+        "total_mismatches": total,
+        "examples": examples,
+        "repaired": repaired,
+    }
