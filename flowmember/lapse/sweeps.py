@@ -1,0 +1,601 @@
+"""The nightly lapse and contact sweeps: set-based SQL over the per-member summary columns.
+
+Neither sweep loops over members in Python. ``lapse_sweep`` is a handful of statements:
+
+1. one INSERT ... SELECT writes every active member with a run of 3+ months on some criterion into
+   the scratch table ``lapse_sweep_runs`` (runs from the summary columns, cut by valid-reason
+   months, the join month and, for org life, months in which the org held nothing);
+2. one UPDATE trims each dues run to the consecutive unpaid assessments ending with the last judged
+   month (the summary ``paid_through_month`` is only an upper bound of the run);
+3. flags, warnings at 3 and 5 months, resolution of open cases whose member caught up, and new
+   cases at 6 months, each one statement over the scratch table;
+
+so running it twice opens nothing twice (one open case per member is also a partial unique index)
+and SQLite and PostgreSQL get the same answer. The rules themselves are in :mod:`.rules`."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    and_,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
+
+from flowmember.core import months
+from flowmember.core.audit import AuditEntry
+from flowmember.core.db import UTCDateTime
+from flowmember.core.time import LOCAL_TZ, now_utc
+from flowmember.extensions import db
+from flowmember.lapse import rules
+from flowmember.lapse.models import (
+    CRITERIA,
+    REVIEWED_OUTCOMES,
+    CaseOutcome,
+    CaseStatus,
+    LapseCase,
+    LapseCaseStep,
+    LapseSweepRun,
+    LapseWarning,
+    ProposalKind,
+    RequestKind,
+    RequestStatus,
+    StatusProposal,
+    StatusRequest,
+    SweepRun,
+    ValidReason,
+)
+from flowmember.lapse.sql import greatest, least, month_of, month_str
+from flowmember.members.models import Member
+
+log = logging.getLogger(__name__)
+
+_LAPSE_LOCK = 0x1A75E001
+_CONTACT_LOCK = 0x1A75E002
+
+
+def _table(name: str):
+    """Another package's table, or None while it does not exist yet."""
+    return db.metadata.tables.get(name)
+
+
+def _lock(key: int) -> None:
+    """Serialise concurrent sweeps on PostgreSQL (SQLite serialises writers anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def local_midnight(d: date) -> datetime:
+    """The UTC instant at which the local (Asia/Shanghai) day ``d`` begins."""
+    return datetime.combine(d, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
+
+
+def _lit(value: int):
+    return literal(value, Integer)
+
+
+# --- lapse ------------------------------------------------------------------------------------
+
+
+def _valid_breaks(last: int):
+    """Per member: the latest valid-reason month up to ``last`` (the run cannot reach past it)."""
+    last_day = months.last_day(last)
+    vr = ValidReason.__table__
+    lc = LapseCase.__table__
+    sr = StatusRequest.__table__
+    parts = [
+        select(vr.c.member_id.label("member_id"), least(vr.c.to_month, _lit(last)).label("brk"))
+        .where(vr.c.from_month <= last),
+        # The month a branch meeting reviewed and kept the member.
+        select(lc.c.member_id, least(month_of(lc.c.closed_on), _lit(last))).where(
+            lc.c.outcome.in_(REVIEWED_OUTCOMES), lc.c.closed_on <= last_day
+        ),
+        # Months of a suspension, up to the month of restoration.
+        select(sr.c.member_id, least(month_of(sr.c.decided_on), _lit(last))).where(
+            sr.c.kind == RequestKind.restoration.value,
+            sr.c.status == RequestStatus.approved.value,
+            sr.c.decided_on <= last_day,
+        ),
+    ]
+    ex = _table("member_exemptions")
+    if ex is not None:
+        parts.append(
+            select(
+                ex.c.member_id,
+                case(
+                    (or_(ex.c.ends_on.is_(None), ex.c.ends_on > last_day), _lit(last)),
+                    else_=month_of(ex.c.ends_on),
+                ),
+            ).where(ex.c.starts_on <= last_day)
+        )
+    u = union_all(*parts).subquery("vb")
+    return (
+        select(u.c.member_id, func.max(u.c.brk).label("brk")).group_by(u.c.member_id).subquery("v")
+    )
+
+
+def _org_gaps(last: int):
+    """Per org: the latest month of the org-life window in which it held no activity."""
+    act = _table("activities")
+    if act is None:
+        return None
+    org = db.metadata.tables["orgs"]
+    window = union_all(
+        *[
+            select(
+                _lit(m).label("m"),
+                literal(months.first_day(m), Date).label("d0"),
+                literal(months.last_day(m), Date).label("d1"),
+            )
+            for m in range(last - rules.ORG_LIFE_WINDOW + 1, last + 1)
+        ]
+    ).subquery("w")
+    held = (
+        select(act.c.id)
+        .where(act.c.org_id == org.c.id, act.c.held_on >= window.c.d0, act.c.held_on <= window.c.d1)
+        .exists()
+    )
+    return (
+        select(org.c.id.label("org_id"), func.max(window.c.m).label("gap"))
+        .select_from(org.join(window, true()))
+        .where(~held)
+        .group_by(org.c.id)
+        .subquery("g")
+    )
+
+
+def run_starts(last: int):
+    """SELECT (member_id, org_id, dues_from, org_life_from, reports_from) of every active member
+    from the summary columns: a run is ``from .. last`` (empty when ``from > last``)."""
+    m = Member.__table__
+    v = _valid_breaks(last)
+    g = _org_gaps(last)
+    floor = greatest(month_of(m.c.joined_on) - 1, func.coalesce(v.c.brk, -1))
+    dues_from = greatest(floor, func.coalesce(m.c.paid_through_month, -1)) + 1
+    if g is not None:
+        org_life_from = (
+            greatest(
+                floor,
+                func.coalesce(m.c.last_attended_month, -1),
+                func.coalesce(g.c.gap, _lit(last - rules.ORG_LIFE_WINDOW)),
+            )
+            + 1
+        )
+    else:
+        org_life_from = _lit(last + 1)
+    reports_from = case(
+        (
+            m.c.category.in_(sorted(rules.AWAY)),
+            greatest(floor, func.coalesce(m.c.last_checkin_month, -1)) + 1,
+        ),
+        else_=_lit(last + 1),
+    )
+    frm = m.outerjoin(v, v.c.member_id == m.c.id)
+    if g is not None:
+        frm = frm.outerjoin(g, g.c.org_id == m.c.org_id)
+    return (
+        select(
+            m.c.id.label("member_id"),
+            m.c.org_id.label("org_id"),
+            dues_from.label("dues_from"),
+            org_life_from.label("org_life_from"),
+            reports_from.label("reports_from"),
+        )
+        .select_from(frm)
+        .where(m.c.status == "active")
+    )
+
+
+def _trim_dues_sql(dialect: str) -> str:
+    big = "MAX" if dialect == "sqlite" else "GREATEST"
+    # The unpaid assessments ending with the last month, newest first: a month belongs to the
+    # consecutive run exactly when month + row_number == last + 1.
+    return f"""
+        UPDATE lapse_sweep_runs SET dues_from = {big}(dues_from, :next - (
+            SELECT COUNT(*) FROM (
+                SELECT a.month AS month,
+                       ROW_NUMBER() OVER (ORDER BY a.month DESC) AS rn
+                FROM dues_assessments a
+                WHERE a.member_id = lapse_sweep_runs.member_id
+                  AND a.status = 'unpaid'
+                  AND a.month <= :last
+                  AND a.month >= lapse_sweep_runs.dues_from
+            ) t WHERE t.month + t.rn = :next))
+        WHERE dues_from <= :warn_from
+    """
+
+
+def _runs_at_least(r, n: int, last: int):
+    return or_(*[r.c[f"{c}_from"] <= last - n + 1 for c in CRITERIA])
+
+
+def fill_runs(last: int) -> int:
+    """Fill ``lapse_sweep_runs`` with the members who have a run of 3+ months."""
+    r = LapseSweepRun.__table__
+    session = db.session
+    session.execute(delete(r))
+    starts = run_starts(last).subquery("s")
+    threshold = last - rules.WARNING_THRESHOLDS[0] + 1
+    session.execute(
+        insert(r).from_select(
+            ["member_id", "org_id", "dues_from", "org_life_from", "reports_from"],
+            select(starts).where(
+                least(starts.c.dues_from, starts.c.org_life_from, starts.c.reports_from)
+                <= threshold
+            ),
+        )
+    )
+    if _table("dues_assessments") is not None:
+        dialect = session.get_bind().dialect.name
+        session.execute(
+            text(_trim_dues_sql(dialect)),
+            {"next": last + 1, "last": last, "warn_from": threshold},
+        )
+        session.execute(
+            delete(r).where(not_(_runs_at_least(r, rules.WARNING_THRESHOLDS[0], last)))
+        )
+    return session.scalar(select(func.count()).select_from(r))
+
+
+def _case_audit(actor_name: str, action: str, where, now: datetime, reason: str) -> None:
+    lc = LapseCase.__table__
+    db.session.execute(
+        insert(AuditEntry.__table__).from_select(
+            ["at", "actor_name", "action", "entity_type", "entity_id", "org_id", "reason"],
+            select(
+                literal(now, UTCDateTime()),
+                literal(actor_name),
+                literal(action),
+                literal("lapse_cases"),
+                lc.c.id,
+                lc.c.org_id,
+                literal(reason),
+            ).where(where),
+        )
+    )
+
+
+def run_lapse_sweep(as_of: date) -> dict:
+    """The lapse sweep inside the caller's transaction (flushes, never commits)."""
+    session = db.session
+    _lock(_LAPSE_LOCK)
+    now = now_utc()
+    last = rules.last_judged_month(as_of)
+    log_row = SweepRun(name="lapse_sweep", as_of=as_of, started_at=now)
+    session.add(log_row)
+    session.flush()
+
+    at_risk = fill_runs(last)
+    r = LapseSweepRun.__table__
+    m = Member.__table__
+    lc = LapseCase.__table__
+
+    # Flags: lapse risk for a run of 3+ months on any criterion.
+    in_runs = m.c.id.in_(select(r.c.member_id))
+    session.execute(
+        update(m).where(m.c.flag_lapse_risk == false(), in_runs).values(flag_lapse_risk=True)
+    )
+    session.execute(
+        update(m).where(m.c.flag_lapse_risk == true(), ~in_runs).values(flag_lapse_risk=False)
+    )
+
+    # Warnings at 3 and 5 months (below the case threshold), once per run.
+    lw = LapseWarning.__table__
+    warned = 0
+    for criterion in CRITERIA:
+        start = r.c[f"{criterion}_from"]
+        length = _lit(last + 1) - start
+        for threshold in rules.WARNING_THRESHOLDS:
+            period = month_str(start + (threshold - 1))
+            already = exists().where(
+                lw.c.member_id == r.c.member_id,
+                lw.c.threshold == threshold,
+                lw.c.criterion == criterion,
+                lw.c.period == period,
+            )
+            result = session.execute(
+                insert(lw).from_select(
+                    ["member_id", "threshold", "criterion", "period", "created_at"],
+                    select(
+                        r.c.member_id,
+                        _lit(threshold),
+                        literal(criterion),
+                        period,
+                        literal(now, UTCDateTime()),
+                    ).where(length >= threshold, length < rules.CASE_THRESHOLD, ~already),
+                )
+            )
+            warned += result.rowcount or 0
+
+    # Resolve open cases (no decision yet) whose member caught up.
+    lapsed = select(r.c.member_id).where(_runs_at_least(r, rules.CASE_THRESHOLD, last))
+    active = select(m.c.id).where(m.c.status == "active")
+    to_resolve = and_(
+        lc.c.status == CaseStatus.open.value,
+        lc.c.member_id.in_(active),
+        lc.c.member_id.not_in(lapsed),
+    )
+    session.execute(
+        insert(LapseCaseStep.__table__).from_select(
+            ["case_id", "kind", "at", "note", "actor_name", "created_at"],
+            select(
+                lc.c.id,
+                literal("resolved"),
+                literal(now, UTCDateTime()),
+                literal("The member caught up before a decision."),
+                literal("system"),
+                literal(now, UTCDateTime()),
+            ).where(to_resolve),
+        )
+    )
+    _case_audit("system", "lapse_case.resolve", to_resolve, now, "caught up before a decision")
+    resolved = (
+        session.execute(
+            update(lc)
+            .where(to_resolve)
+            .values(
+                status=CaseStatus.closed.value,
+                outcome=CaseOutcome.resolved.value,
+                closed_on=as_of,
+            )
+        ).rowcount
+        or 0
+    )
+
+    # Open a case at 6 months, with each criterion's run as evidence.
+    has_case = exists().where(
+        lc.c.member_id == r.c.member_id,
+        lc.c.status.in_([CaseStatus.open.value, CaseStatus.decided.value]),
+    )
+    columns = {"member_id": r.c.member_id, "org_id": r.c.org_id}
+    for criterion in CRITERIA:
+        start = r.c[f"{criterion}_from"]
+        columns[f"{criterion}_from"] = case((start <= last, start), else_=None)
+        columns[f"{criterion}_to"] = case((start <= last, _lit(last)), else_=None)
+    columns.update(
+        opened_on=literal(as_of, Date),
+        status=literal(CaseStatus.open.value),
+        sweep_id=_lit(log_row.id),
+        created_at=literal(now, UTCDateTime()),
+    )
+    opened = (
+        session.execute(
+            insert(lc).from_select(
+                list(columns),
+                select(*columns.values()).where(
+                    _runs_at_least(r, rules.CASE_THRESHOLD, last), ~has_case
+                ),
+            )
+        ).rowcount
+        or 0
+    )
+    _case_audit(
+        "system",
+        "lapse_case.open",
+        lc.c.sweep_id == log_row.id,
+        now,
+        "six consecutive months missed",
+    )
+    session.execute(delete(r))
+
+    counts = {"opened": opened, "resolved": resolved, "warned": warned, "at_risk": at_risk}
+    log_row.finished_at = now_utc()
+    log_row.counts = counts
+    session.flush()
+    log.info("lapse sweep %s: %s", as_of, counts)
+    return counts
+
+
+# --- lost contact -------------------------------------------------------------------------------
+
+
+def _failures():
+    """Member ids with 2+ failed contact attempts or failed/bounced reminders since their last
+    successful contact."""
+    m = Member.__table__
+    parts = []
+    ca = _table("contact_attempts")
+    if ca is not None:
+        parts.append(
+            select(ca.c.member_id.label("member_id"), ca.c.at.label("at")).where(
+                ca.c.outcome != "reached"
+            )
+        )
+    rm = _table("reminders")
+    if rm is not None and "member_id" in rm.c and "status" in rm.c:
+        when = rm.c.sent_at if "sent_at" in rm.c else None
+        if "created_at" in rm.c:
+            when = func.coalesce(rm.c.sent_at, rm.c.created_at) if when is not None else None
+        if when is not None:
+            bad = rm.c.status == "failed"
+            if "bounced" in rm.c:
+                bad = or_(bad, rm.c.bounced == true())
+            parts.append(
+                select(rm.c.member_id, when.label("at")).where(rm.c.member_id.is_not(None), bad)
+            )
+    if not parts:
+        return select(m.c.id).where(false())
+    u = union_all(*parts).subquery("f")
+    return (
+        select(u.c.member_id)
+        .select_from(u.join(m, m.c.id == u.c.member_id))
+        .where(or_(m.c.last_reached_at.is_(None), u.c.at > m.c.last_reached_at))
+        .group_by(u.c.member_id)
+        .having(func.count() >= rules.UNREACHABLE_FAILED_ATTEMPTS)
+    )
+
+
+def _silent_since(month: int):
+    """No successful contact (reached attempt, reply, check-in) from ``month`` on."""
+    m = Member.__table__
+    return and_(
+        or_(m.c.last_reached_at.is_(None), m.c.last_reached_at < local_midnight(months.first_day(month))),
+        or_(m.c.last_checkin_month.is_(None), m.c.last_checkin_month < month),
+        m.c.joined_on <= months.last_day(month),
+    )
+
+
+def unreachable_clause(as_of: date):
+    m = Member.__table__
+    last = rules.last_judged_month(as_of)
+    first_silent = last - rules.UNREACHABLE_MONTHS + 1
+    return and_(m.c.status == "active", _silent_since(first_silent), m.c.id.in_(_failures()))
+
+
+def run_contact_sweep(as_of: date) -> dict:
+    """The contact sweep inside the caller's transaction (flushes, never commits)."""
+    session = db.session
+    _lock(_CONTACT_LOCK)
+    now = now_utc()
+    last = rules.last_judged_month(as_of)
+    log_row = SweepRun(name="contact_sweep", as_of=as_of, started_at=now)
+    session.add(log_row)
+    session.flush()
+    m = Member.__table__
+    sp = StatusProposal.__table__
+    sr = StatusRequest.__table__
+
+    cond = unreachable_clause(as_of)
+    flagged = (
+        session.execute(
+            update(m).where(m.c.flag_unreachable == false(), cond).values(flag_unreachable=True)
+        ).rowcount
+        or 0
+    )
+    cleared = (
+        session.execute(
+            update(m).where(m.c.flag_unreachable == true(), not_(cond)).values(
+                flag_unreachable=False
+            )
+        ).rowcount
+        or 0
+    )
+    # Proposals of members reached again (or no longer active / suspended) lapse.
+    session.execute(
+        update(sp)
+        .where(
+            sp.c.status == "proposed",
+            or_(
+                and_(
+                    sp.c.kind.in_([ProposalKind.suspension.value, ProposalKind.probation_loss.value]),
+                    sp.c.member_id.not_in(
+                        select(m.c.id).where(m.c.flag_unreachable == true(), m.c.status == "active")
+                    ),
+                ),
+                and_(
+                    sp.c.kind == ProposalKind.removal.value,
+                    sp.c.member_id.not_in(select(m.c.id).where(m.c.status == "suspended")),
+                ),
+            ),
+        )
+        .values(status="closed")
+    )
+
+    # Six months out of contact: propose suspension (loss of probationary status for a
+    # probationary member). People decide; nothing changes status here.
+    six_from = last - rules.SUSPENSION_PROPOSAL_MONTHS + 1
+    open_proposal = exists().where(sp.c.member_id == m.c.id, sp.c.status == "proposed")
+    pending = exists().where(sr.c.member_id == m.c.id, sr.c.status == RequestStatus.pending.value)
+    kind = case(
+        (m.c.stage == "probationary", literal(ProposalKind.probation_loss.value)),
+        else_=literal(ProposalKind.suspension.value),
+    )
+    proposed = session.execute(
+        insert(sp).from_select(
+            ["member_id", "kind", "proposed_on", "status", "created_at"],
+            select(
+                m.c.id,
+                kind,
+                literal(as_of, Date),
+                literal("proposed"),
+                literal(now, UTCDateTime()),
+            ).where(
+                m.c.status == "active",
+                m.c.flag_unreachable == true(),
+                _silent_since(six_from),
+                ~open_proposal,
+                ~pending,
+            ),
+        )
+    ).rowcount or 0
+
+    # Suspended 2+ years and still out of contact: propose removal.
+    two_years_ago = rules.add_years(as_of, -rules.SUSPENSION_YEARS)
+    removal = session.execute(
+        insert(sp).from_select(
+            ["member_id", "kind", "proposed_on", "status", "created_at"],
+            select(
+                m.c.id,
+                literal(ProposalKind.removal.value),
+                literal(as_of, Date),
+                literal("proposed"),
+                literal(now, UTCDateTime()),
+            ).where(
+                m.c.status == "suspended",
+                m.c.status_since <= two_years_ago,
+                or_(
+                    m.c.last_reached_at.is_(None),
+                    m.c.last_reached_at < local_midnight(two_years_ago),
+                ),
+                ~open_proposal,
+            ),
+        )
+    ).rowcount or 0
+
+    unreachable = session.scalar(
+        select(func.count()).select_from(m).where(m.c.flag_unreachable == true())
+    )
+    counts = {
+        "flagged": flagged,
+        "cleared": cleared,
+        "unreachable": unreachable,
+        "proposed_suspension": proposed,
+        "proposed_removal": removal,
+    }
+    log_row.finished_at = now_utc()
+    log_row.counts = counts
+    session.flush()
+    log.info("contact sweep %s: %s", as_of, counts)
+    return counts
+
+
+def lapse_sweep(as_of: date) -> dict:
+    """Job entry point (nightly): run the lapse sweep for ``as_of`` and commit.
+
+    Returns ``{opened, resolved, warned, at_risk}``. Safe to run any number of times."""
+    try:
+        counts = run_lapse_sweep(as_of)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return counts
+
+
+def contact_sweep(as_of: date) -> dict:
+    """Job entry point (nightly): run the contact sweep for ``as_of`` and commit.
+
+    Returns ``{flagged, cleared, unreachable, proposed_suspension, proposed_removal}``."""
+    try:
+        counts = run_contact_sweep(as_of)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return counts
