@@ -1,8 +1,68 @@
 """``flowmember jobs ...``: the scheduler process and one-off runs."""
 
+from __future__ import annotations
+
+from datetime import date
+
 import click
+from flask import current_app
+from flask.cli import with_appcontext
 
 
 @click.group("jobs")
 def jobs_group():
-    """The scheduler: ``run`` (the one scheduler process), ``run-once NAME``."""
+    """The scheduler: ``run`` (the one scheduler process), ``run-once NAME``, ``list``."""
+
+
+@jobs_group.command("run")
+@with_appcontext
+def run_command():
+    """Run the scheduler (catches up missed runs first; stops on Ctrl+C or SIGTERM)."""
+    import logging
+
+    from jobs.scheduler import run_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    run_forever(app, echo=lambda line: click.echo(line))
+
+
+@jobs_group.command("run-once")
+@click.argument("name")
+@click.option("--as-of", "as_of", default=None, help="YYYY-MM-DD: the day whose period to run.")
+@click.option("--force", is_flag=True, help="Run again even if the period is done.")
+@with_appcontext
+def run_once_command(name, as_of, force):
+    """Run one job now through the same claim and record as the scheduler."""
+    from jobs.registry import BY_ID
+    from jobs.runner import run_job
+
+    if name not in BY_ID:
+        raise click.BadParameter(f"choose from {', '.join(BY_ID)}", param_hint="NAME")
+    day = None
+    if as_of:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise click.BadParameter("expected YYYY-MM-DD", param_hint="--as-of") from None
+    outcome = run_job(name, as_of=day, force=force)
+    detail = outcome.counts if outcome.status == "ok" else (outcome.reason or outcome.error)
+    click.echo(f"{outcome.job_id} {outcome.period}: {outcome.status} {detail or ''}".rstrip())
+    if outcome.status == "failed":
+        raise SystemExit(1)
+
+
+@jobs_group.command("list")
+@with_appcontext
+def list_command():
+    """Every job with its schedule, last run and next run."""
+    from jobs.registry import JOBS
+    from jobs.runner import status
+
+    for spec in JOBS:
+        s = status(spec)
+        flag = " OVERDUE" if s["overdue"] else ""
+        click.echo(
+            f"{spec.id:18} {s['schedule']:28} last={s['last_period'] or '-'}"
+            f" {s['last_status'] or '-'} next={s['next_run_at']:%Y-%m-%d %H:%M}{flag}"
+        )

@@ -1,0 +1,174 @@
+"""Rendering a reminder into its message: one template per kind under
+``templates/reminders/messages/``, in the recipient's language (zh_CN unless their login says
+otherwise), with the member's name, the months and amount owed and a link to the page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from flowmember.core import months
+from flowmember.core.money import fmt
+from flowmember.extensions import db
+from flowmember.reminders.models import Reminder, ReminderPreference
+
+DEFAULT_LOCALE = "zh_CN"
+
+#: Page each kind links to (below PUBLIC_BASE_URL).
+KIND_PATHS = {
+    "checkin_due": "/m/checkin",
+    "checkin_missed": "/m/checkin",
+    "dues_due": "/m/dues",
+    "dues_overdue": "/m/dues",
+    "lapse_warning_3": "/m/reminders",
+    "lapse_warning_5": "/m/reminders",
+    "letter_expiring": "/transfers",
+    "receipt_overdue": "/transfers",
+    "activity_notice": "/m/reminders",
+    "notice": "/m/reminders",
+}
+
+
+class Skip(Exception):
+    """The reminder is no longer needed (paid, checked in, member no longer active)."""
+
+
+@dataclass
+class Recipient:
+    name: str
+    locale: str
+    phone: str | None = None
+    email: str | None = None
+    wechat_openid: str | None = None
+    channels: list[str] | None = None
+    is_staff: bool = False
+
+
+def recipient_for(reminder: Reminder) -> Recipient:
+    from flowmember.accounts.models import User
+    from flowmember.members.models import Member
+
+    if reminder.member_id is None:
+        user = db.session.get(User, reminder.user_id)
+        return Recipient(user.display_name, user.locale or DEFAULT_LOCALE, is_staff=True)
+    member = db.session.get(Member, reminder.member_id)
+    if member.status != "active" and reminder.kind != "notice":
+        raise Skip(f"member is {member.status}")
+    locale = db.session.scalar(select(User.locale).where(User.member_id == member.id))
+    pref = db.session.scalar(
+        select(ReminderPreference).where(ReminderPreference.member_id == member.id)
+    )
+    return Recipient(
+        member.name,
+        locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
+        phone=member.phone,
+        email=member.email,
+        wechat_openid=pref.wechat_openid if pref else None,
+        channels=list(pref.channels) if pref else None,
+    )
+
+
+def _unpaid(member_id: int, up_to: int) -> list[tuple[int, int]]:
+    """(month, fen) unpaid assessed months up to ``up_to``, read from dues_assessments."""
+    table = db.metadata.tables.get("dues_assessments")
+    if table is None:
+        return []
+    stmt = (
+        select(table.c.month, table.c.amount_fen)
+        .where(
+            table.c.member_id == member_id,
+            table.c.status == "unpaid",
+            table.c.month <= up_to,
+        )
+        .order_by(table.c.month)
+    )
+    return [(m, fen) for m, fen in db.session.execute(stmt)]
+
+
+def _criteria_text(criteria: list[str]) -> str:
+    labels = {
+        "dues": _("paid party dues"),
+        "org_life": _("attendance at organisation life"),
+        "reports": _("monthly report"),
+    }
+    return _(", ").join(str(labels.get(c, c)) for c in criteria) or str(labels["reports"])
+
+
+def _values(reminder: Reminder, recipient: Recipient) -> dict:
+    """The template variables; raises Skip when the reminder no longer applies."""
+    from flowmember.members.models import Member
+
+    ctx = dict(reminder.context or {})
+    kind = reminder.kind.value
+    base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    values = {
+        "name": recipient.name,
+        "link": base + ctx.get("path", KIND_PATHS[kind]),
+        "month": reminder.period,
+        "months": [],
+        "months_text": "",
+        "count": 0,
+        "amount": "0.00",
+    }
+    if kind in ("checkin_due", "checkin_missed"):
+        member = db.session.get(Member, reminder.member_id)
+        month = months.parse(reminder.period)
+        if member.last_checkin_month is not None and member.last_checkin_month >= month:
+            raise Skip("checked in meanwhile")
+    elif kind in ("dues_due", "dues_overdue"):
+        current = months.parse(reminder.period)
+        owed = _unpaid(reminder.member_id, current)
+        if kind == "dues_due":
+            owed = [(m, fen) for m, fen in owed if m == current]
+        if not owed:
+            raise Skip("nothing owed")
+        values["months"] = [months.to_str(m) for m, _fen in owed]
+        values["amount"] = fmt(sum(fen for _m, fen in owed))
+    elif kind in ("lapse_warning_3", "lapse_warning_5"):
+        threshold = 3 if kind.endswith("3") else 5
+        last = months.parse(reminder.period)
+        values["months"] = ctx.get("months") or [
+            months.to_str(m) for m in months.span(last - threshold + 1, last)
+        ]
+        values["what"] = _criteria_text(ctx.get("criteria") or [])
+    elif kind == "notice":
+        from flowmember.orgs.models import Org
+        from flowmember.reminders.models import Notice
+
+        notice = db.session.get(Notice, reminder.notice_id) if reminder.notice_id else None
+        org = db.session.get(Org, notice.org_id) if notice and notice.org_id else None
+        values["text"] = notice.text if notice else ctx.get("text", "")
+        values["org"] = org.name if org else _("your party organisation")
+    for key in ("letter_no", "member_name", "date", "title"):
+        values.setdefault(key, ctx.get(key, ""))
+    if values["months"]:
+        values["months_text"] = _(", ").join(values["months"])
+        values["count"] = len(values["months"])
+    return values
+
+
+@dataclass
+class Rendered:
+    subject: str
+    short: str
+    body: str
+    link: str
+    locale: str
+
+
+def render(reminder: Reminder, recipient: Recipient) -> Rendered:
+    """Subject, short text (SMS / WeChat) and body of the reminder in the recipient's language."""
+    template = current_app.jinja_env.get_template(f"reminders/messages/{reminder.kind.value}.txt")
+    with force_locale(recipient.locale):
+        values = _values(reminder, recipient)
+        parts = {
+            part: template.render(part=part, **values).strip()
+            for part in ("subject", "short", "body")
+        }
+    return Rendered(
+        parts["subject"], parts["short"], parts["body"] + "\n", values["link"], recipient.locale
+    )

@@ -1,0 +1,89 @@
+"""The one scheduler process (``flowmember jobs run``): APScheduler 3.x BlockingScheduler in
+Asia/Shanghai with coalescing, a misfire grace of hours, one instance per job and the registry's
+stable ids. Missed runs are caught up before it starts. The web app never starts a scheduler."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from flowmember.core.time import LOCAL_TZ
+from jobs.registry import JOBS, JobSpec
+
+log = logging.getLogger(__name__)
+
+MISFIRE_GRACE_SECONDS = 6 * 3600
+
+
+def _run_in_app(app: Flask, job_id: str) -> None:
+    from flowmember.extensions import db
+    from jobs.runner import run_job
+
+    with app.app_context():
+        try:
+            outcome = run_job(job_id)
+            log.info(
+                "%s %s: %s %s",
+                job_id,
+                outcome.period,
+                outcome.status,
+                outcome.counts or outcome.reason or outcome.error or "",
+            )
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask, specs: list[JobSpec] | None = None) -> BlockingScheduler:
+    scheduler = BlockingScheduler(
+        timezone=LOCAL_TZ,
+        job_defaults={
+            "coalesce": True,
+            "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+            "max_instances": 1,
+        },
+    )
+    for spec in specs if specs is not None else JOBS:
+        scheduler.add_job(
+            _run_in_app,
+            trigger=spec.trigger(),
+            args=[app, spec.id],
+            id=spec.id,
+            name=spec.id,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+def run_forever(app: Flask, echo: Callable[[str], None] = print) -> None:
+    """Catch up missed runs, then run the scheduler until SIGINT / SIGTERM."""
+    from flowmember.extensions import db
+    from jobs.runner import catch_up
+
+    with app.app_context():
+        try:
+            for outcome in catch_up():
+                echo(
+                    f"catch-up {outcome.job_id} {outcome.period}: {outcome.status}"
+                    + (f" {outcome.error}" if outcome.error else "")
+                )
+        finally:
+            db.session.remove()
+    scheduler = build_scheduler(app)
+
+    def stop(signum, frame):
+        echo(f"Stopping the scheduler (signal {signum}).")
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        echo(f"Scheduler started with {len(scheduler.get_jobs())} jobs.")
+        scheduler.start()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    echo("Scheduler stopped.")
