@@ -115,7 +115,7 @@ class MemberById(MethodView):
         return _member(member_id)
 
     @roles("admin", "secretary")
-    @blp.arguments(MemberPatchArgs)
+    @blp.arguments(MemberPatchArgs(partial=True))
     @blp.response(200, MemberSchema)
     def patch(self, args, member_id):
         """Change ledger fields (secretary or admin); status moves use status-events"""

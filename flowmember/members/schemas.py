@@ -55,10 +55,8 @@ class MemberArgs(Schema):
 
 
 class MemberPatchArgs(MemberArgs):
-    """PATCH /members/{id}: any subset of the fields (status changes go through status events)."""
-
-    class Meta:
-        partial = True
+    """PATCH /members/{id}: any subset of the fields (status changes go through status events);
+    use as ``MemberPatchArgs(partial=True)``."""
 
 
 class MemberQueryArgs(Schema):

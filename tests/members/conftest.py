@@ -1,0 +1,35 @@
+"""Fixtures of the member ledger's tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from flowmember.members.identity import build_id_number
+
+
+@pytest.fixture
+def member_payload():
+    """A valid POST /members body for an org (``member_payload(org, **overrides)``)."""
+    counter = iter(range(100, 999))
+
+    def make(org, **overrides):
+        n = next(counter)
+        birth = date(1996, 5, 17)
+        body = {
+            "name": f"A member {n}",
+            "gender": "female",
+            "id_number": build_id_number("420102", birth, n * 2),
+            "phone": f"139{n:08d}",
+            "category": "graduate",
+            "stage": "full",
+            "joined_on": "2019-06-01",
+            "org_id": org.id,
+            "university": "A university",
+            "graduation_year": 2019,
+        }
+        body.update(overrides)
+        return body
+
+    return make
