@@ -31,9 +31,7 @@ def _exactly_one_destination(data, partial_ok: bool = False) -> None:
     if partial_ok and not has_id and not has_name:
         return
     if has_id == has_name:
-        raise MarshmallowValidationError(
-            {"to_org_id": [ONE_OF], "to_org_name": [ONE_OF]}
-        )
+        raise MarshmallowValidationError({"to_org_id": [ONE_OF], "to_org_name": [ONE_OF]})
 
 
 class TransferArgs(Schema):
@@ -167,8 +165,10 @@ class TransferSchema(Schema):
         lambda t: TransferStatus(t.status) in (TransferStatus.issued, TransferStatus.expired)
     )
     overdue = fields.Function(
-        lambda t: t.direction == Direction.out
-        and rules.is_overdue(t.status, t.issued_on, t.expires_on, today_local())
+        lambda t: (
+            t.direction == Direction.out
+            and rules.is_overdue(t.status, t.issued_on, t.expires_on, today_local())
+        )
     )
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()

@@ -310,9 +310,7 @@ def _move_member(actor, t: Transfer, on: date) -> None:
         member.org_id = t.to_org_id
         db.session.flush()
         after = audit.snapshot(member, ["org_id", "status"])
-        audit.record(
-            actor, "member.transfer", member, before=before, after=after, reason=reason
-        )
+        audit.record(actor, "member.transfer", member, before=before, after=after, reason=reason)
         return
     try:
         from flowmember.members.services import change_status
