@@ -49,9 +49,7 @@ def test_two_secretaries_receive_the_same_letter(
     second = make_user("secretary", world.a2)
     tokens = [token_for(world.sec_a2), token_for(second)]
     db.session.commit()
-    results = _race(
-        app, [("POST", f"/transfers/{t['id']}/receive", tok, {}) for tok in tokens]
-    )
+    results = _race(app, [("POST", f"/transfers/{t['id']}/receive", tok, {}) for tok in tokens])
     codes = sorted(code for code, _ in results)
     assert codes == [200, 409], results
     conflict = next(body for code, body in results if code == 409)
@@ -62,9 +60,7 @@ def test_two_secretaries_receive_the_same_letter(
     assert db.session.scalar(stmt) == 1
 
 
-def test_concurrent_issues_get_distinct_numbers(
-    app, backend, api, world, make_member, token_for
-):
+def test_concurrent_issues_get_distinct_numbers(app, backend, api, world, make_member, token_for):
     if backend == "sqlite":
         pytest.skip("needs PostgreSQL row locks")
     ids = []

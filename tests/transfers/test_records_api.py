@@ -41,8 +41,8 @@ def test_letter_html_has_three_parts_and_is_an_audited_read(api, world, issued):
     assert "Member Alpha" in html
     assert html.count("DH-2026-0001") >= 3  # stub, letter, receipt
     assert world.member.id_number in html  # full on the printed letter
-    assert "党费已交至<span class=\"fill\">2026</span>年<span class=\"fill\">10</span>月" in html
-    assert "有效期<span class=\"fill\">30</span>天" in html
+    assert '党费已交至<span class="fill">2026</span>年<span class="fill">10</span>月' in html
+    assert '有效期<span class="fill">30</span>天' in html
     assert "正式党员" in html and "汉" in html
     assert _reads() == 1
     api.as_(world.sec_a2).get(f"/transfers/{issued['id']}/letter")
@@ -81,7 +81,9 @@ def test_archive_handover_recorded_and_audited(api, world, issued):
     assert db.session.scalar(stmt) == 1
 
 
-@pytest.mark.parametrize("missing", ["items", "handed_at", "place", "handed_over_by", "received_by"])
+@pytest.mark.parametrize(
+    "missing", ["items", "handed_at", "place", "handed_over_by", "received_by"]
+)
 def test_archive_handover_fields_required(api, world, issued, missing):
     body = {k: v for k, v in HANDOVER.items() if k != missing}
     response = api.as_(world.sec_a1).post(f"/transfers/{issued['id']}/archive-handover", json=body)
@@ -146,7 +148,8 @@ def test_inflow_registers_member_from_paper_letter(api, world):
     ],
 )
 def test_inflow_bad_input_writes_nothing(api, world, overrides, field):
-    response = api.as_(world.sec_a2).post("/transfers/inflow", json=_inflow_body(world, **overrides))
+    body = _inflow_body(world, **overrides)
+    response = api.as_(world.sec_a2).post("/transfers/inflow", json=body)
     assert response.status_code == 422, response.get_json()
     assert field in response.get_json()["errors"]
     assert db.session.scalar(select(func.count()).select_from(Transfer)) == 0
