@@ -1,0 +1,433 @@
+"""Dues: bases, monthly assessment, paid-through, exemptions and the member's dues view.
+
+Payments, online orders and reversals live in :mod:`flowmember.dues.payments`; reconciliation
+and reports in :mod:`flowmember.dues.reports`. The interface names other packages call are all
+importable from here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, case, false, func, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from flowmember.core import audit, months
+from flowmember.core.auth import SYSTEM, get_scoped, org_ids_in_scope, require_org_in_scope
+from flowmember.core.db import UTCDateTime
+from flowmember.core.errors import Conflict, ValidationError
+from flowmember.core.money import fmt, to_fen
+from flowmember.core.time import now_utc, today_local
+from flowmember.dues import rules
+from flowmember.dues.common import STAFF, current_month, get_member
+from flowmember.dues.common import require_role as _require_role
+from flowmember.dues.models import (
+    ApprovalStatus,
+    AssessmentStatus,
+    DuesAssessment,
+    DuesBase,
+    DuesBaseChange,
+    DuesExemption,
+    ExemptionKind,
+    LedgerEntry,
+    LedgerKind,
+)
+from flowmember.extensions import db
+from flowmember.members.models import Member, MemberStatus
+from flowmember.orgs.models import Org
+
+BASE_FIELDS = ["kind", "base_fen", "farmer_amount_fen", "voluntary_fen", "monthly_fen", "rule"]
+
+
+def _fen_or_none(value, field: str) -> int | None:
+    return None if value is None else to_fen(rules.parse_amount(value, field))
+
+
+# --- bases -----------------------------------------------------------------------------------
+
+
+def quote(data: dict) -> rules.Quote:
+    return rules.monthly_dues(
+        data.get("base"),
+        data.get("kind"),
+        farmer_amount=data.get("farmer_amount"),
+        voluntary=data.get("voluntary"),
+    )
+
+
+def set_base(actor, member_id: int, year: int, data: dict) -> dict:
+    """Fix a member's base for a year (PUT /members/{id}/dues-base/{year}).
+
+    Before any month of that year is assessed the base is set at once (``status: applied``).
+    Afterwards a change needs approval (``status: pending``): :func:`approve_base_change` applies
+    it from the month after approval (DOMAIN §6: fixed for the year, mid-year change by approval
+    from the next month). A newer pending change replaces an older one."""
+    _require_role(actor, *STAFF)
+    member = get_member(actor, member_id)
+    this_year = today_local().year
+    if not 2000 <= year <= this_year + 1:
+        raise ValidationError({"year": ["Only past years, this year or next year."]})
+    q = quote(data)
+    values = {
+        "kind": rules.DuesKind(data["kind"]),
+        "base_fen": to_fen(rules.parse_amount(data["base"], "base")),
+        "farmer_amount_fen": _fen_or_none(data.get("farmer_amount"), "farmer_amount"),
+        "voluntary_fen": _fen_or_none(data.get("voluntary"), "voluntary"),
+        "monthly_fen": q.monthly_fen,
+        "rule": q.rule,
+    }
+    existing = db.session.scalars(
+        select(DuesBase).where(DuesBase.member_id == member.id, DuesBase.year == year)
+    ).first()
+    assessed = db.session.scalar(
+        select(func.count())
+        .select_from(DuesAssessment)
+        .where(
+            DuesAssessment.member_id == member.id,
+            DuesAssessment.month.between(months.index(year, 1), months.index(year, 12)),
+        )
+    )
+    if existing is None or not assessed:
+        joined = months.of(member.joined_on)
+        if existing is None:
+            existing = DuesBase(member_id=member.id, year=year)
+            db.session.add(existing)
+            before = None
+        else:
+            before = audit.snapshot(existing, BASE_FIELDS)
+        for key, value in values.items():
+            setattr(existing, key, value)
+        existing.rate = str(q.rate) if q.rate is not None else None
+        existing.capped = q.capped
+        existing.from_month = max(months.index(year, 1), joined)
+        existing.set_by_id = actor.id
+        existing.updated_at = now_utc()
+        db.session.flush()
+        audit.record(
+            actor,
+            "dues.base_set",
+            existing,
+            org_id=member.org_id,
+            before=before,
+            after=audit.snapshot(existing, BASE_FIELDS + ["year", "member_id"]),
+        )
+        return {"status": "applied", "quote": q, "base": existing, "change": None}
+    # Mid-year: a pending change replaces an older pending one.
+    for old in db.session.scalars(
+        select(DuesBaseChange).where(
+            DuesBaseChange.member_id == member.id,
+            DuesBaseChange.year == year,
+            DuesBaseChange.status == ApprovalStatus.pending,
+        )
+    ):
+        old.status = ApprovalStatus.rejected
+        old.decided_by_id = actor.id
+        old.decided_at = now_utc()
+    change = DuesBaseChange(
+        member_id=member.id, year=year, requested_by_id=actor.id, created_at=now_utc(), **values
+    )
+    db.session.add(change)
+    db.session.flush()
+    audit.record(
+        actor,
+        "dues.base_change_requested",
+        change,
+        org_id=member.org_id,
+        after=audit.snapshot(change, BASE_FIELDS + ["year", "member_id"]),
+    )
+    return {"status": "pending", "quote": q, "base": existing, "change": change}
+
+
+def approve_base_change(actor, change_id: int) -> DuesBaseChange:
+    """Apply a pending mid-year change from the month after approval (or after the last assessed
+    month, whichever is later): months already assessed keep their amount."""
+    _require_role(actor, "admin", "secretary")
+    change = get_scoped(DuesBaseChange, change_id, actor, what="Base change")
+    if change.status != ApprovalStatus.pending:
+        raise Conflict("This change is not pending.")
+    last_assessed = db.session.scalar(
+        select(func.max(DuesAssessment.month)).where(DuesAssessment.member_id == change.member_id)
+    )
+    effective = max(current_month(), last_assessed or 0) + 1
+    if effective > months.index(change.year, 12):
+        raise Conflict("Too late in the year for this change; set next year's base instead.")
+    base = db.session.scalars(
+        select(DuesBase).where(DuesBase.member_id == change.member_id, DuesBase.year == change.year)
+    ).one()
+    before = audit.snapshot(base, BASE_FIELDS + ["from_month"])
+    for key in BASE_FIELDS:
+        setattr(base, key, getattr(change, key))
+    q = rules.monthly_dues(
+        Decimal(change.base_fen) / 100,
+        change.kind,
+        farmer_amount=None if change.farmer_amount_fen is None else fmt(change.farmer_amount_fen),
+        voluntary=None if change.voluntary_fen is None else fmt(change.voluntary_fen),
+    )
+    base.rate = str(q.rate) if q.rate is not None else None
+    base.capped = q.capped
+    base.from_month = effective
+    base.set_by_id = actor.id
+    base.updated_at = now_utc()
+    change.status = ApprovalStatus.approved
+    change.effective_month = effective
+    change.decided_by_id = actor.id
+    change.decided_at = now_utc()
+    member = db.session.get(Member, change.member_id)
+    audit.record(
+        actor,
+        "dues.base_change_approved",
+        base,
+        org_id=member.org_id,
+        before=before,
+        after=audit.snapshot(base, BASE_FIELDS + ["from_month"]),
+    )
+    return change
+
+
+# --- assessment ------------------------------------------------------------------------------
+
+
+def _subtree_clause(actor, org_id: int | None, column):
+    if org_id is not None:
+        org = require_org_in_scope(actor, org_id)
+        return column.in_(select(Org.id).where(Org.path.startswith(org.path)))
+    if actor.is_system:
+        return true()
+    return column.in_(org_ids_in_scope(actor))
+
+
+def _dialect_insert(table):
+    name = db.session.get_bind().dialect.name
+    return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
+
+
+def assess_month(actor, month: int, org_id: int | None = None) -> int:
+    """Assess ``month`` for every active member of the subtree (the whole tree for the system
+    actor without ``org_id``): one INSERT ... SELECT ... ON CONFLICT DO NOTHING, so running it
+    again assesses nothing twice. Returns the number of rows added.
+
+    - months before the member's joining month (accepted as probationary) are never assessed;
+    - members without a base for the month's year are skipped (see :func:`missing_bases`);
+    - an approved exemption makes the month ``exempt`` (0) or ``reduced`` (the reduced amount).
+    """
+    _require_role(actor, *STAFF)
+    a = DuesAssessment.__table__
+    m = Member.__table__
+    b = DuesBase.__table__
+    e = DuesExemption.__table__
+    year = months.year_month(month)[0]
+    now = now_utc()
+    ex = (
+        select(e.c.member_id, e.c.kind, e.c.monthly_fen)
+        .where(
+            e.c.status == ApprovalStatus.approved.value,
+            e.c.from_month <= month,
+            e.c.to_month >= month,
+        )
+        .subquery("ex")
+    )
+    least = func.least if db.session.get_bind().dialect.name == "postgresql" else func.min
+    amount = case(
+        (ex.c.kind == ExemptionKind.exempt.value, 0),
+        (ex.c.kind == ExemptionKind.reduced.value, least(ex.c.monthly_fen, b.c.monthly_fen)),
+        else_=b.c.monthly_fen,
+    )
+    status = case(
+        (ex.c.kind == ExemptionKind.exempt.value, AssessmentStatus.exempt.value),
+        (ex.c.kind == ExemptionKind.reduced.value, AssessmentStatus.reduced.value),
+        else_=AssessmentStatus.unpaid.value,
+    )
+    reduced = case((ex.c.kind == ExemptionKind.reduced.value, true()), else_=false())
+    source = (
+        select(
+            m.c.id,
+            literal(month),
+            m.c.org_id,
+            amount,
+            amount,
+            status,
+            reduced,
+            b.c.rule,
+            literal(now, UTCDateTime()),
+        )
+        .select_from(
+            m.join(b, and_(b.c.member_id == m.c.id, b.c.year == year)).outerjoin(
+                ex, ex.c.member_id == m.c.id
+            )
+        )
+        .where(
+            m.c.status == MemberStatus.active.value,
+            m.c.joined_on <= months.last_day(month),
+            _subtree_clause(actor, org_id, m.c.org_id),
+        )
+    )
+    stmt = (
+        _dialect_insert(a)
+        .from_select(
+            [
+                "member_id",
+                "month",
+                "org_id",
+                "charged_fen",
+                "amount_fen",
+                "status",
+                "reduced",
+                "rule",
+                "created_at",
+            ],
+            source,
+        )
+        .on_conflict_do_nothing(index_elements=["member_id", "month"])
+    )
+    added = db.session.execute(stmt).rowcount or 0
+    if added:
+        # Paid-through moves only for members whose new month is exempt, or when a month at or
+        # before their paid-through month was assessed late (both are rare; one statement).
+        touched = select(a.c.member_id).where(
+            a.c.month == month,
+            a.c.created_at == literal(now, UTCDateTime()),
+            (a.c.status == AssessmentStatus.exempt.value)
+            | a.c.member_id.in_(select(m.c.id).where(m.c.paid_through_month >= month)),
+        )
+        recompute_paid_through(touched)
+    audit.record(
+        actor,
+        "dues.assess",
+        entity_type="dues_assessments",
+        org_id=org_id,
+        after={"month": months.to_str(month), "assessed": added},
+    )
+    return added
+
+
+def missing_bases(actor, month: int, org_id: int | None = None, limit: int = 200) -> list[int]:
+    """Active members of the subtree who joined by ``month`` but have no base for its year:
+    assessment skips them; staff see them listed to declare their base."""
+    year = months.year_month(month)[0]
+    stmt = (
+        select(Member.id)
+        .where(
+            Member.status == MemberStatus.active,
+            Member.joined_on <= months.last_day(month),
+            _subtree_clause(actor, org_id, Member.org_id),
+            ~select(DuesBase.id)
+            .where(DuesBase.member_id == Member.id, DuesBase.year == year)
+            .exists(),
+        )
+        .order_by(Member.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(stmt))
+
+
+# --- paid-through ----------------------------------------------------------------------------
+
+
+def _paid_through_subquery(member_col):
+    a = DuesAssessment.__table__.alias("a")
+    u = DuesAssessment.__table__.alias("u")
+    unpaid_before = (
+        select(u.c.id)
+        .where(
+            u.c.member_id == member_col,
+            u.c.status.in_(rules.UNPAID_STATUSES),
+            u.c.month < a.c.month,
+        )
+        .exists()
+    )
+    return (
+        select(func.max(a.c.month))
+        .where(a.c.member_id == member_col, a.c.status.in_(rules.SETTLED_STATUSES), ~unpaid_before)
+        .scalar_subquery()
+    )
+
+
+def recompute_paid_through(member_ids: Iterable[int] | Select | None = None) -> int:
+    """Set Member.paid_through_month from the assessments, set-based: the last month M such that
+    every assessed month up to M is paid or exempt (a reduced month once its reduced amount is
+    paid) and M is such a month; NULL when no month is settled before the first unpaid one (or
+    nothing is assessed). ``member_ids``: ids, a SELECT of ids, or None for everyone. Returns
+    the number of members whose value changed."""
+    m = Member.__table__
+    value = _paid_through_subquery(m.c.id)
+    stmt = update(m).values(paid_through_month=value)
+    stmt = stmt.where(func.coalesce(m.c.paid_through_month, -1) != func.coalesce(value, -1))
+    ids = None
+    if isinstance(member_ids, Select):
+        stmt = stmt.where(m.c.id.in_(member_ids))
+    elif member_ids is not None:
+        ids = list(member_ids)
+        if not ids:
+            return 0
+        stmt = stmt.where(m.c.id.in_(ids))
+    changed = db.session.execute(stmt, execution_options={"synchronize_session": False}).rowcount
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Member) and (ids is None or obj.id in ids):
+            db.session.expire(obj, ["paid_through_month"])
+    return changed or 0
+
+
+def arrears(member_id: int) -> list[tuple[int, int]]:
+    """Months owed and not paid (unpaid, or reduced and unpaid): [(month index, fen)]."""
+    rows = db.session.execute(
+        select(DuesAssessment.month, DuesAssessment.amount_fen)
+        .where(
+            DuesAssessment.member_id == member_id,
+            DuesAssessment.status.in_(rules.UNPAID_STATUSES),
+        )
+        .order_by(DuesAssessment.month)
+    )
+    return [(month, fen) for month, fen in rows]
+
+
+def ledger_entries(member_id: int) -> list[dict]:
+    """The member's dues account: charges (the assessments) and the append-only movements
+    (payments minus, reversals plus, waivers minus), oldest first, with a running balance.
+    Large dues are kept apart and not listed here."""
+    charges = [
+        {"at": a.created_at, "kind": "charge", "month": a.month, "amount_fen": a.charged_fen}
+        for a in db.session.scalars(
+            select(DuesAssessment).where(DuesAssessment.member_id == member_id)
+        )
+    ]
+    moves = [
+        {"at": e.created_at, "kind": e.kind.value, "month": e.month, "amount_fen": e.amount_fen}
+        for e in db.session.scalars(
+            select(LedgerEntry).where(
+                LedgerEntry.member_id == member_id, LedgerEntry.kind != LedgerKind.large
+            )
+        )
+    ]
+    entries = sorted(charges + moves, key=lambda e: (e["at"], e["kind"] != "charge"))
+    balance = 0
+    for entry in entries:
+        balance += entry["amount_fen"]
+        entry["balance_fen"] = balance
+    return entries
+
+
+def ledger_balance(member_id: int) -> int:
+    """Balance owed by the ledger, computed in SQL: charges plus signed movements."""
+    charged = db.session.scalar(
+        select(func.coalesce(func.sum(DuesAssessment.charged_fen), 0)).where(
+            DuesAssessment.member_id == member_id
+        )
+    )
+    moved = db.session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).where(
+            LedgerEntry.member_id == member_id, LedgerEntry.kind != LedgerKind.large
+        )
+    )
+    return int(charged) + int(moved)
+
+
+def system_assess(month: int | None = None) -> int:
+    """The scheduler's job (1st of each month, and catch-up): assess the current month."""
+    return assess_month(SYSTEM, month if month is not None else current_month())
+
+
+# Re-exported so that other packages find every dues interface here.
+from flowmember.dues.exemptions import approve_exemption, request_exemption  # noqa: E402, F401
+from flowmember.dues.payments import expire_pending_orders  # noqa: E402, F401
+from flowmember.dues.reports import reconcile  # noqa: E402, F401
+from flowmember.dues.statement import member_dues, member_payee  # noqa: E402, F401
