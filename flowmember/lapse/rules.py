@@ -47,7 +47,8 @@ SUSPENSION_PROPOSAL_MONTHS = 6
 SUSPENSION_YEARS = 2
 
 AWAY = frozenset({"graduate", "migrant"})
-UNPAID = "unpaid"
+#: Assessment statuses of a month still owed ("reduced": the reduced amount, not yet paid).
+OWED = frozenset({"unpaid", "reduced"})
 ATTENDED = frozenset({"present", "online"})
 
 
@@ -82,9 +83,9 @@ def missed_run(
 
 
 def dues_missed(statuses: Mapping[int, str]) -> set[int]:
-    """Months whose assessment is unpaid (``{month: status}``, status unpaid|paid|exempt|reduced;
-    a reduced month is an assessment of a reduced amount: unpaid only while status says so)."""
-    return {m for m, status in statuses.items() if status == UNPAID}
+    """Months whose assessment is still owed (``{month: status}``, status unpaid|paid|exempt|
+    reduced, where "reduced" is a reduced amount not yet paid; a paid reduced month is "paid")."""
+    return {m for m, status in statuses.items() if status in OWED}
 
 
 def org_life_missed(held: Iterable[int], attended: Iterable[int]) -> set[int]:

@@ -86,6 +86,12 @@ def local_midnight(d: date) -> datetime:
     return datetime.combine(d, time(0), tzinfo=LOCAL_TZ).astimezone(UTC)
 
 
+def _rows(stmt) -> int:
+    """Execute and return the row count (INSERTs need ``preserve_rowcount`` on psycopg)."""
+    result = db.session.execute(stmt.execution_options(preserve_rowcount=True))
+    return max(result.rowcount or 0, 0)
+
+
 def _lit(value: int):
     return literal(value, Integer)
 
@@ -93,24 +99,25 @@ def _lit(value: int):
 # --- lapse ------------------------------------------------------------------------------------
 
 
-def _valid_breaks(last: int):
+def _valid_breaks(last: int, as_of: date):
     """Per member: the latest valid-reason month up to ``last`` (the run cannot reach past it)."""
     last_day = months.last_day(last)
     vr = ValidReason.__table__
     lc = LapseCase.__table__
     sr = StatusRequest.__table__
     parts = [
-        select(vr.c.member_id.label("member_id"), least(vr.c.to_month, _lit(last)).label("brk"))
-        .where(vr.c.from_month <= last),
+        select(
+            vr.c.member_id.label("member_id"), least(vr.c.to_month, _lit(last)).label("brk")
+        ).where(vr.c.from_month <= last),
         # The month a branch meeting reviewed and kept the member.
         select(lc.c.member_id, least(month_of(lc.c.closed_on), _lit(last))).where(
-            lc.c.outcome.in_(REVIEWED_OUTCOMES), lc.c.closed_on <= last_day
+            lc.c.outcome.in_(REVIEWED_OUTCOMES), lc.c.closed_on <= as_of
         ),
         # Months of a suspension, up to the month of restoration.
         select(sr.c.member_id, least(month_of(sr.c.decided_on), _lit(last))).where(
             sr.c.kind == RequestKind.restoration.value,
             sr.c.status == RequestStatus.approved.value,
-            sr.c.decided_on <= last_day,
+            sr.c.decided_on <= as_of,
         ),
     ]
     ex = _table("member_exemptions")
@@ -160,11 +167,11 @@ def _org_gaps(last: int):
     )
 
 
-def run_starts(last: int):
+def run_starts(last: int, as_of: date):
     """SELECT (member_id, org_id, dues_from, org_life_from, reports_from) of every active member
     from the summary columns: a run is ``from .. last`` (empty when ``from > last``)."""
     m = Member.__table__
-    v = _valid_breaks(last)
+    v = _valid_breaks(last, as_of)
     g = _org_gaps(last)
     floor = greatest(month_of(m.c.joined_on) - 1, func.coalesce(v.c.brk, -1))
     dues_from = greatest(floor, func.coalesce(m.c.paid_through_month, -1)) + 1
@@ -213,7 +220,7 @@ def _trim_dues_sql(dialect: str) -> str:
                        ROW_NUMBER() OVER (ORDER BY a.month DESC) AS rn
                 FROM dues_assessments a
                 WHERE a.member_id = lapse_sweep_runs.member_id
-                  AND a.status = 'unpaid'
+                  AND a.status IN ('unpaid', 'reduced')
                   AND a.month <= :last
                   AND a.month >= lapse_sweep_runs.dues_from
             ) t WHERE t.month + t.rn = :next))
@@ -225,12 +232,12 @@ def _runs_at_least(r, n: int, last: int):
     return or_(*[r.c[f"{c}_from"] <= last - n + 1 for c in CRITERIA])
 
 
-def fill_runs(last: int) -> int:
+def fill_runs(last: int, as_of: date) -> int:
     """Fill ``lapse_sweep_runs`` with the members who have a run of 3+ months."""
     r = LapseSweepRun.__table__
     session = db.session
     session.execute(delete(r))
-    starts = run_starts(last).subquery("s")
+    starts = run_starts(last, as_of).subquery("s")
     threshold = last - rules.WARNING_THRESHOLDS[0] + 1
     session.execute(
         insert(r).from_select(
@@ -247,9 +254,7 @@ def fill_runs(last: int) -> int:
             text(_trim_dues_sql(dialect)),
             {"next": last + 1, "last": last, "warn_from": threshold},
         )
-        session.execute(
-            delete(r).where(not_(_runs_at_least(r, rules.WARNING_THRESHOLDS[0], last)))
-        )
+        session.execute(delete(r).where(not_(_runs_at_least(r, rules.WARNING_THRESHOLDS[0], last))))
     return session.scalar(select(func.count()).select_from(r))
 
 
@@ -281,7 +286,7 @@ def run_lapse_sweep(as_of: date) -> dict:
     session.add(log_row)
     session.flush()
 
-    at_risk = fill_runs(last)
+    at_risk = fill_runs(last, as_of)
     r = LapseSweepRun.__table__
     m = Member.__table__
     lc = LapseCase.__table__
@@ -309,7 +314,7 @@ def run_lapse_sweep(as_of: date) -> dict:
                 lw.c.criterion == criterion,
                 lw.c.period == period,
             )
-            result = session.execute(
+            warned += _rows(
                 insert(lw).from_select(
                     ["member_id", "threshold", "criterion", "period", "created_at"],
                     select(
@@ -321,7 +326,6 @@ def run_lapse_sweep(as_of: date) -> dict:
                     ).where(length >= threshold, length < rules.CASE_THRESHOLD, ~already),
                 )
             )
-            warned += result.rowcount or 0
 
     # Resolve open cases (no decision yet) whose member caught up.
     lapsed = select(r.c.member_id).where(_runs_at_least(r, rules.CASE_THRESHOLD, last))
@@ -374,16 +378,13 @@ def run_lapse_sweep(as_of: date) -> dict:
         sweep_id=_lit(log_row.id),
         created_at=literal(now, UTCDateTime()),
     )
-    opened = (
-        session.execute(
-            insert(lc).from_select(
-                list(columns),
-                select(*columns.values()).where(
-                    _runs_at_least(r, rules.CASE_THRESHOLD, last), ~has_case
-                ),
-            )
-        ).rowcount
-        or 0
+    opened = _rows(
+        insert(lc).from_select(
+            list(columns),
+            select(*columns.values()).where(
+                _runs_at_least(r, rules.CASE_THRESHOLD, last), ~has_case
+            ),
+        )
     )
     _case_audit(
         "system",
@@ -445,7 +446,10 @@ def _silent_since(month: int):
     """No successful contact (reached attempt, reply, check-in) from ``month`` on."""
     m = Member.__table__
     return and_(
-        or_(m.c.last_reached_at.is_(None), m.c.last_reached_at < local_midnight(months.first_day(month))),
+        or_(
+            m.c.last_reached_at.is_(None),
+            m.c.last_reached_at < local_midnight(months.first_day(month)),
+        ),
         or_(m.c.last_checkin_month.is_(None), m.c.last_checkin_month < month),
         m.c.joined_on <= months.last_day(month),
     )
@@ -480,9 +484,9 @@ def run_contact_sweep(as_of: date) -> dict:
     )
     cleared = (
         session.execute(
-            update(m).where(m.c.flag_unreachable == true(), not_(cond)).values(
-                flag_unreachable=False
-            )
+            update(m)
+            .where(m.c.flag_unreachable == true(), not_(cond))
+            .values(flag_unreachable=False)
         ).rowcount
         or 0
     )
@@ -493,7 +497,9 @@ def run_contact_sweep(as_of: date) -> dict:
             sp.c.status == "proposed",
             or_(
                 and_(
-                    sp.c.kind.in_([ProposalKind.suspension.value, ProposalKind.probation_loss.value]),
+                    sp.c.kind.in_(
+                        [ProposalKind.suspension.value, ProposalKind.probation_loss.value]
+                    ),
                     sp.c.member_id.not_in(
                         select(m.c.id).where(m.c.flag_unreachable == true(), m.c.status == "active")
                     ),
@@ -516,7 +522,7 @@ def run_contact_sweep(as_of: date) -> dict:
         (m.c.stage == "probationary", literal(ProposalKind.probation_loss.value)),
         else_=literal(ProposalKind.suspension.value),
     )
-    proposed = session.execute(
+    proposed = _rows(
         insert(sp).from_select(
             ["member_id", "kind", "proposed_on", "status", "created_at"],
             select(
@@ -533,11 +539,11 @@ def run_contact_sweep(as_of: date) -> dict:
                 ~pending,
             ),
         )
-    ).rowcount or 0
+    )
 
     # Suspended 2+ years and still out of contact: propose removal.
     two_years_ago = rules.add_years(as_of, -rules.SUSPENSION_YEARS)
-    removal = session.execute(
+    removal = _rows(
         insert(sp).from_select(
             ["member_id", "kind", "proposed_on", "status", "created_at"],
             select(
@@ -556,7 +562,7 @@ def run_contact_sweep(as_of: date) -> dict:
                 ~open_proposal,
             ),
         )
-    ).rowcount or 0
+    )
 
     unreachable = session.scalar(
         select(func.count()).select_from(m).where(m.c.flag_unreachable == true())

@@ -1,0 +1,439 @@
+"""Lapse and lost contact: state changes (the caller commits).
+
+The case workflow (DOMAIN §8): the sweep opens a case with its evidence; staff record education and
+contact steps; the branch member meeting decides (remove or retain, with the meeting date and a
+reason); a removal goes to the higher committee, and only its approval changes the member's
+status. Retaining closes the case, and the months up to the meeting no longer count."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from flowmember.core import audit, months
+from flowmember.core.auth import get_scoped, scoped
+from flowmember.core.errors import Conflict, PermissionDenied, ValidationError
+from flowmember.core.time import now_utc, today_local
+from flowmember.extensions import db
+from flowmember.lapse import rules
+from flowmember.lapse.models import (
+    CaseOutcome,
+    CaseStatus,
+    EscalationContact,
+    LapseCase,
+    LapseCaseStep,
+    ProposalKind,
+    RequestKind,
+    RequestStatus,
+    StatusProposal,
+    StatusRequest,
+    ValidReason,
+)
+from flowmember.lapse.sweeps import (  # noqa: F401  (the package's public interface)
+    contact_sweep,
+    lapse_sweep,
+    run_contact_sweep,
+    run_lapse_sweep,
+    unreachable_clause,
+)
+from flowmember.members.models import Member, MemberStatus
+
+STEP_KINDS = ("education", "contact")
+DECISIONS = ("remove", "retain")
+
+
+def _actor_name(actor) -> str:
+    return getattr(actor, "username", None) or getattr(actor, "name", None) or "system"
+
+
+def _require_text(value: str | None, field: str) -> str:
+    if not value or not value.strip():
+        raise ValidationError({field: ["This field is required."]})
+    return value.strip()
+
+
+def get_member(actor, member_id: int) -> Member:
+    return get_scoped(Member, member_id, actor, what="Member")
+
+
+def org_path(org_id: int) -> str:
+    from flowmember.orgs.models import Org
+
+    return db.session.scalar(select(Org.path).where(Org.id == org_id)) or ""
+
+
+def is_higher_admin(actor, org_id: int) -> bool:
+    """An admin whose org lies strictly above ``org_id`` (the system counts as one)."""
+    if getattr(actor, "is_system", False):
+        return True
+    if getattr(actor, "role", None) != "admin":
+        return False
+    mine, theirs = org_path(actor.org_id), org_path(org_id)
+    return bool(mine) and theirs.startswith(mine) and theirs != mine
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+
+def cases_query(
+    actor, *, status: str | None = None, org_id: int | None = None, member_id: int | None = None
+):
+    """A SELECT of the cases the actor may see, newest first."""
+    from flowmember.orgs.models import Org
+
+    stmt = scoped(select(LapseCase), LapseCase, actor)
+    if status:
+        stmt = stmt.where(LapseCase.status == status)
+    if org_id is not None:
+        path = select(Org.path).where(Org.id == org_id).scalar_subquery()
+        below = select(Org.id).where(Org.path.startswith(path))
+        stmt = stmt.where(
+            LapseCase.member_id.in_(select(Member.id).where(Member.org_id.in_(below)))
+        )
+    if member_id is not None:
+        stmt = stmt.where(LapseCase.member_id == member_id)
+    return stmt.order_by(LapseCase.opened_on.desc(), LapseCase.id.desc())
+
+
+def get_case(actor, case_id: int, *, for_update: bool = False) -> LapseCase:
+    return get_scoped(LapseCase, case_id, actor, what="Lapse case", for_update=for_update)
+
+
+def _step(actor, case: LapseCase, kind: str, note: str | None, at: datetime | None = None):
+    step = LapseCaseStep(
+        case_id=case.id,
+        kind=kind,
+        at=at or now_utc(),
+        note=note,
+        actor_id=getattr(actor, "id", None),
+        actor_name=_actor_name(actor),
+        created_at=now_utc(),
+    )
+    db.session.add(step)
+    return step
+
+
+def add_step(
+    actor, case_id: int, *, kind: str, note: str | None = None, at: datetime | None = None
+) -> LapseCaseStep:
+    """Record an education or contact step on a case that is not closed."""
+    if kind not in STEP_KINDS:
+        raise ValidationError({"kind": ["Must be education or contact."]})
+    case = get_case(actor, case_id, for_update=True)
+    if case.status == CaseStatus.closed:
+        raise Conflict("The case is closed.")
+    step = _step(actor, case, kind, note, at)
+    db.session.flush()
+    audit.record(actor, "lapse_case.step", case, after={"kind": kind, "note": note})
+    return step
+
+
+def decide(actor, case_id: int, *, decision: str, meeting_on: date, reason: str) -> LapseCase:
+    """The branch member meeting's decision on an open case (secretary or admin in scope)."""
+    if decision not in DECISIONS:
+        raise ValidationError({"decision": ["Must be remove or retain."]})
+    reason = _require_text(reason, "reason")
+    if meeting_on > today_local():
+        raise ValidationError({"meeting_on": ["The meeting cannot be in the future."]})
+    case = get_case(actor, case_id, for_update=True)
+    if case.status != CaseStatus.open:
+        raise Conflict("Only an open case can be decided.", {"status": [case.status.value]})
+    if meeting_on < case.opened_on:
+        raise ValidationError({"meeting_on": ["The meeting cannot be before the case opened."]})
+    before = audit.snapshot(case, ["status", "decision"])
+    case.decision = decision
+    case.meeting_on = meeting_on
+    case.decision_reason = reason
+    case.decided_by = getattr(actor, "id", None)
+    if decision == "retain":
+        case.status = CaseStatus.closed
+        case.outcome = CaseOutcome.retained
+        case.closed_on = meeting_on
+    else:
+        case.status = CaseStatus.decided
+    _step(actor, case, "decision", f"{decision}: {reason}")
+    db.session.flush()
+    audit.record(
+        actor,
+        "lapse_case.decide",
+        case,
+        before=before,
+        after={**audit.snapshot(case, ["status", "decision"]), "meeting_on": meeting_on},
+        reason=reason,
+    )
+    return case
+
+
+def approve(actor, case_id: int, *, approved: bool, note: str | None = None) -> LapseCase:
+    """The higher committee's approval of a removal decision (admin of a strictly higher org).
+
+    Approved: the member is removed (a dated, audited status change). Refused: the case closes and
+    the member stays."""
+    case = get_case(actor, case_id, for_update=True)
+    member = db.session.get(Member, case.member_id)
+    if not is_higher_admin(actor, member.org_id):
+        raise PermissionDenied("Only an admin of a higher committee may approve.")
+    if case.status != CaseStatus.decided:
+        raise Conflict("Only a decided case can be approved.", {"status": [case.status.value]})
+    before = audit.snapshot(case, ["status", "outcome"])
+    today = today_local()
+    case.approved = approved
+    case.approval_note = note
+    case.approved_by = getattr(actor, "id", None)
+    case.status = CaseStatus.closed
+    case.closed_on = today
+    if approved:
+        case.outcome = CaseOutcome.removed
+        change_member_status(
+            actor,
+            member,
+            MemberStatus.removed,
+            on=today,
+            reason=note or case.decision_reason or "Six-month lapse: removal approved.",
+        )
+    else:
+        case.outcome = CaseOutcome.removal_rejected
+    _step(actor, case, "approval", f"{'approved' if approved else 'refused'}: {note or ''}".strip())
+    db.session.flush()
+    audit.record(
+        actor,
+        "lapse_case.approve",
+        case,
+        before=before,
+        after=audit.snapshot(case, ["status", "outcome"]),
+        reason=note,
+    )
+    return case
+
+
+def change_member_status(actor, member: Member, status, *, on: date, reason: str) -> None:
+    """Through the members package (dated status event + audit)."""
+    from flowmember.members.services import change_status
+
+    change_status(actor, member, status, on=on, reason=reason)
+
+
+# --- valid reasons and escalation contacts ------------------------------------------------------
+
+
+def add_valid_reason(
+    actor, member_id: int, *, kind: str, from_month: int, to_month: int, note: str | None = None
+) -> ValidReason:
+    """Record illness or approved leave: those months never count and break a run."""
+    member = get_member(actor, member_id)
+    if to_month < from_month:
+        raise ValidationError({"to_month": ["Must not be before from_month."]})
+    row = ValidReason(
+        member_id=member.id,
+        kind=kind,
+        from_month=from_month,
+        to_month=to_month,
+        note=note,
+        recorded_by=getattr(actor, "id", None),
+        created_at=now_utc(),
+    )
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        actor,
+        "valid_reason.create",
+        row,
+        org_id=member.org_id,
+        after={"kind": kind, "from": months.to_str(from_month), "to": months.to_str(to_month)},
+        reason=note,
+    )
+    return row
+
+
+def valid_reasons(actor, member_id: int) -> list[ValidReason]:
+    member = get_member(actor, member_id)
+    return db.session.scalars(
+        select(ValidReason)
+        .where(ValidReason.member_id == member.id)
+        .order_by(ValidReason.from_month)
+    ).all()
+
+
+def add_escalation_contact(actor, member_id: int, data: dict) -> EscalationContact:
+    member = get_member(actor, member_id)
+    row = EscalationContact(member_id=member.id, created_at=now_utc(), **data)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(
+        actor,
+        "escalation_contact.create",
+        row,
+        org_id=member.org_id,
+        after={"kind": data.get("kind"), "name": data.get("name")},
+    )
+    return row
+
+
+def escalation_contacts(actor, member_id: int) -> list[EscalationContact]:
+    member = get_member(actor, member_id)
+    return db.session.scalars(
+        select(EscalationContact)
+        .where(EscalationContact.member_id == member.id)
+        .order_by(EscalationContact.kind, EscalationContact.id)
+    ).all()
+
+
+def unreachable_members(actor, limit: int = 500) -> list[Member]:
+    stmt = scoped(select(Member), Member, actor).where(
+        Member.flag_unreachable.is_(True), Member.status == MemberStatus.active
+    )
+    return db.session.scalars(stmt.order_by(Member.last_reached_at, Member.id).limit(limit)).all()
+
+
+def contacts_by_member(member_ids: list[int]) -> dict[int, list[EscalationContact]]:
+    out: dict[int, list[EscalationContact]] = {i: [] for i in member_ids}
+    if member_ids:
+        rows = db.session.scalars(
+            select(EscalationContact)
+            .where(EscalationContact.member_id.in_(member_ids))
+            .order_by(EscalationContact.kind, EscalationContact.id)
+        )
+        for row in rows:
+            out[row.member_id].append(row)
+    return out
+
+
+def proposals(actor, *, kind: str | None = None, status: str = "proposed") -> list[StatusProposal]:
+    stmt = scoped(select(StatusProposal), StatusProposal, actor).where(
+        StatusProposal.status == status
+    )
+    if kind:
+        stmt = stmt.where(StatusProposal.kind == kind)
+    return db.session.scalars(stmt.order_by(StatusProposal.id)).all()
+
+
+# --- suspension and restoration -----------------------------------------------------------------
+
+
+def request_status(actor, member_id: int, kind: str, reason: str) -> StatusRequest:
+    """A branch's suspension (member active) or restoration (member suspended less than 2 years)
+    request; one pending request per member."""
+    reason = _require_text(reason, "reason")
+    member = get_member(actor, member_id)
+    today = today_local()
+    if kind == RequestKind.suspension:
+        if member.status != MemberStatus.active:
+            raise Conflict("Only an active member can be suspended.")
+    else:
+        if member.status != MemberStatus.suspended:
+            raise Conflict("Only a suspended member can be restored.")
+        since = member.status_since or today
+        if not rules.restoration_allowed(since, today):
+            raise Conflict("Suspended more than 2 years ago: restoration is no longer possible.")
+    row = StatusRequest(
+        member_id=member.id,
+        kind=kind,
+        reason=reason,
+        status=RequestStatus.pending,
+        requested_by=getattr(actor, "id", None),
+        requested_on=today,
+        created_at=now_utc(),
+    )
+    db.session.add(row)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("The member already has a pending request.") from None
+    audit.record(
+        actor,
+        f"member.{kind}_request",
+        row,
+        org_id=member.org_id,
+        after={"kind": kind, "status": "pending"},
+        reason=reason,
+    )
+    return row
+
+
+def decide_status_request(
+    actor, member_id: int, kind: str, *, approved: bool = True, note: str | None = None
+) -> StatusRequest:
+    """Committee approval (admin) of the member's pending request of that kind."""
+    if getattr(actor, "role", None) != "admin" and not getattr(actor, "is_system", False):
+        raise PermissionDenied("Only an admin may approve.")
+    member = get_member(actor, member_id)
+    row = db.session.scalars(
+        select(StatusRequest)
+        .where(
+            StatusRequest.member_id == member.id,
+            StatusRequest.kind == kind,
+            StatusRequest.status == RequestStatus.pending,
+        )
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise Conflict(f"No pending {kind} request.")
+    today = today_local()
+    row.status = RequestStatus.approved if approved else RequestStatus.rejected
+    row.decided_by = getattr(actor, "id", None)
+    row.decided_on = today
+    row.note = note
+    if approved:
+        if kind == RequestKind.suspension:
+            change_member_status(actor, member, MemberStatus.suspended, on=today, reason=row.reason)
+            closing = [ProposalKind.suspension, ProposalKind.probation_loss]
+        else:
+            if not rules.restoration_allowed(member.status_since or today, today):
+                raise Conflict(
+                    "Suspended more than 2 years ago: restoration is no longer possible."
+                )
+            change_member_status(actor, member, MemberStatus.active, on=today, reason=row.reason)
+            member.flag_unreachable = False
+            closing = [ProposalKind.removal]
+        for proposal in db.session.scalars(
+            select(StatusProposal).where(
+                StatusProposal.member_id == member.id,
+                StatusProposal.status == "proposed",
+                StatusProposal.kind.in_(closing),
+            )
+        ):
+            proposal.status = "closed"
+    db.session.flush()
+    audit.record(
+        actor,
+        f"member.{kind}_{'approve' if approved else 'reject'}",
+        row,
+        org_id=member.org_id,
+        after={"status": row.status.value},
+        reason=note,
+    )
+    return row
+
+
+def org_gaps(actor, as_of: date) -> list[dict]:
+    """Orgs with active members that held no activity in some judged month of the org-life
+    window: those months cannot count against their members (DOMAIN §8)."""
+    from flowmember.checkins.models import Activity
+    from flowmember.orgs.models import Org
+
+    last = rules.last_judged_month(as_of)
+    first = last - rules.ORG_LIFE_WINDOW + 1
+    with_members = select(Member.org_id).where(Member.status == MemberStatus.active)
+    orgs = db.session.scalars(
+        scoped(select(Org), Org, actor).where(Org.id.in_(with_members)).order_by(Org.path)
+    ).all()
+    held: dict[int, set[int]] = {o.id: set() for o in orgs}
+    if orgs:
+        rows = db.session.execute(
+            select(Activity.org_id, Activity.month)
+            .distinct()
+            .where(Activity.org_id.in_(list(held)), Activity.month.between(first, last))
+        )
+        for org_id, month in rows:
+            held[org_id].add(month)
+    out = []
+    for org in orgs:
+        gaps = rules.org_gaps(held[org.id], first, last)
+        if gaps:
+            out.append(
+                {"org_id": org.id, "name": org.name, "months": [months.to_str(m) for m in gaps]}
+            )
+    return out
