@@ -41,6 +41,7 @@ from flowmember.lapse.sweeps import (  # noqa: F401  (the package's public inter
 from flowmember.members.models import Member, MemberStatus
 
 STEP_KINDS = ("education", "contact")
+TOO_LATE = "Suspended more than 2 years ago: restoration is no longer possible."
 DECISIONS = ("remove", "retain")
 
 
@@ -326,7 +327,7 @@ def request_status(actor, member_id: int, kind: str, reason: str) -> StatusReque
             raise Conflict("Only a suspended member can be restored.")
         since = member.status_since or today
         if not rules.restoration_allowed(since, today):
-            raise Conflict("Suspended more than 2 years ago: restoration is no longer possible.")
+            raise Conflict(TOO_LATE)
     row = StatusRequest(
         member_id=member.id,
         kind=kind,

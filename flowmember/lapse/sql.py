@@ -70,12 +70,12 @@ class greatest(FunctionElement):
 
 @compiles(greatest)
 def _greatest_default(element, compiler, **kw):
-    return "GREATEST(%s)" % compiler.process(element.clauses, **kw)
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(greatest, "sqlite")
 def _greatest_sqlite(element, compiler, **kw):
-    return "MAX(%s)" % compiler.process(element.clauses, **kw)
+    return f"MAX({compiler.process(element.clauses, **kw)})"
 
 
 class least(FunctionElement):
@@ -86,9 +86,9 @@ class least(FunctionElement):
 
 @compiles(least)
 def _least_default(element, compiler, **kw):
-    return "LEAST(%s)" % compiler.process(element.clauses, **kw)
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(least, "sqlite")
 def _least_sqlite(element, compiler, **kw):
-    return "MIN(%s)" % compiler.process(element.clauses, **kw)
+    return f"MIN({compiler.process(element.clauses, **kw)})"
