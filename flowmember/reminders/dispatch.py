@@ -53,10 +53,14 @@ def claim(limit: int = 200, *, now: datetime | None = None, worker: str | None =
         .limit(limit)
     )
     if db.session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        due = due.with_for_update(skip_locked=True)  # rows another dispatcher holds are skipped
+    candidates = list(db.session.scalars(due))
+    if not candidates:
+        db.session.commit()
+        return []
     stmt = (
         update(Reminder)
-        .where(Reminder.id.in_(due.scalar_subquery()), Reminder.status == ReminderStatus.queued)
+        .where(Reminder.id.in_(candidates), Reminder.status == ReminderStatus.queued)
         .values(status=ReminderStatus.sending, claimed_by=worker, claimed_at=now)
         .returning(Reminder.id)
         .execution_options(synchronize_session=False)
