@@ -1,0 +1,171 @@
+"""Transfer pages: staff lists and actions, the printed letter in headless Chromium, the member's
+letters on a phone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import g
+from sqlalchemy import func, select
+
+from flowmember.core.audit import AuditEntry
+from flowmember.extensions import db
+from flowmember.members.models import Member
+from flowmember.transfers.models import Transfer
+from tests.conftest import PASSWORD
+
+
+def _fresh_csrf() -> None:
+    """The test's app context (and its ``g``) is shared by every request of the test client:
+    drop the token Flask-WTF cached there so the next page stores one in this session."""
+    g.pop("csrf_token", None)
+
+
+def _login(client, user):
+    _fresh_csrf()
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post(
+        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    return token
+
+
+def _csrf(client, path):
+    _fresh_csrf()
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(autouse=True)
+def _today(freeze):
+    freeze("2026-11-01")
+    return freeze
+
+
+def test_staff_flow_through_the_pages(client, world):
+    _login(client, world.sec_a1)
+    token = _csrf(client, "/transfers/new")
+    response = client.post(
+        "/transfers/new",
+        data={
+            "csrf_token": token,
+            "member_id": world.member.id,
+            "to_org_id": world.a2.id,
+            "reason_kind": "work_move",
+            "reason": "Works in the town",
+            "validity_days": "30",
+        },
+    )
+    assert response.status_code == 302
+    t = db.session.scalars(select(Transfer)).one()
+    detail = client.get(f"/transfers/{t.id}").get_data(as_text=True)
+    assert "action-approve" in detail and "action-cancel" in detail
+    response = client.post(f"/transfers/{t.id}/approve", data={"csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert t.status.value == "issued"
+    listed = client.get("/transfers?tab=out").get_data(as_text=True)
+    assert "DH-2026-0001" in listed and "Member Alpha" in listed
+    detail = client.get(f"/transfers/{t.id}").get_data(as_text=True)
+    assert "action-return" in detail and "action-archive-handover" in detail
+    assert f"/transfers/{t.id}/letter" in detail
+    # without the CSRF token nothing happens
+    assert client.post(f"/transfers/{t.id}/cancel", data={}).status_code == 400
+    db.session.expire_all()
+    assert t.status.value == "issued"
+
+
+def test_new_transfer_form_shows_bad_validity(client, world):
+    _login(client, world.sec_a1)
+    token = _csrf(client, "/transfers/new")
+    response = client.post(
+        "/transfers/new",
+        data={
+            "csrf_token": token,
+            "member_id": world.member.id,
+            "to_org_id": world.a2.id,
+            "reason": "Moves",
+            "validity_days": "91",
+        },
+    )
+    assert response.status_code == 422
+    assert "validity_days" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Transfer)) == 0
+
+
+def test_overdue_tab(client, api, start, world, _today):
+    t = start(to=world.a2)
+    api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve")
+    _today("2026-12-02")
+    _login(client, world.sec_a1)
+    assert "DH-2026-0001" in client.get("/transfers?tab=overdue").get_data(as_text=True)
+    _today("2026-12-01")
+    assert "DH-2026-0001" not in client.get("/transfers?tab=overdue").get_data(as_text=True)
+
+
+def test_other_branch_gets_404_page(client, api, start, world, make_user, make_org):
+    t = start(to=world.a2)
+    stranger = make_user("secretary", make_org("branch", parent=world.top))
+    _login(client, stranger)
+    assert client.get(f"/transfers/{t['id']}").status_code == 404
+    assert client.get(f"/transfers/{t['id']}/letter").status_code == 404
+
+
+@pytest.mark.browser
+def test_printed_letter_in_chromium(desktop_page, api, start, world, tmp_path):
+    t = start(to=world.a2)
+    issued = api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve").get_json()
+    page = desktop_page
+    page.goto("/login")
+    page.fill("input[name=login]", world.sec_a1.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard")
+    page.goto(f"/transfers/{t['id']}")
+    assert page.locator("#transfer-status").count() == 1
+    page.goto(f"/transfers/{t['id']}/letter")
+    text = page.locator("body").inner_text()
+    assert "Member Alpha" in text
+    assert issued["letter_no"] == "DH-2026-0001"
+    assert text.count("DH-2026-0001") >= 3
+    assert "存根" in text and "回执" in text
+    assert page.locator("section.part").count() == 3
+    pdf = tmp_path / "letter.pdf"
+    page.emulate_media(media="print")
+    page.pdf(path=str(pdf), format="A4", print_background=True, prefer_css_page_size=True)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    # one A4 sheet: the three parts fit on a single page
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())) == 1
+    png = tmp_path / "letter.png"
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.screenshot(path=str(png), full_page=True)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    reads = select(func.count()).where(AuditEntry.action == "transfer.letter_read")
+    assert db.session.scalar(reads) == 1
+    import os
+
+    if os.environ.get("FLOWMEMBER_KEEP_LETTER_PNG"):
+        import shutil
+
+        shutil.copy(png, os.environ["FLOWMEMBER_KEEP_LETTER_PNG"])
+
+
+@pytest.mark.browser
+def test_member_sees_letters_on_a_phone(phone_page, api, start, world, make_member_user):
+    t = start(to=world.a2)
+    api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve")
+    login = make_member_user(world.member)
+    page = phone_page
+    page.goto("/login")
+    page.fill("input[name=login]", login.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto("/m/letters")
+    card = page.locator(".letter-card")
+    assert card.count() == 1
+    assert "DH-2026-0001" in card.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert db.session.get(Member, world.member.id).org_id == world.a1.id
