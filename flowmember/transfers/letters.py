@@ -69,7 +69,8 @@ def letter_context(actor, t: Transfer, *, reason: str = "print letter") -> dict:
         "name": t.member_name or member.name,
         "gender": GENDER_ZH.get(member.gender.value, member.gender.value),
         "age": rules.age_on(member.birth_date, t.issued_on or today_local()),
-        "ethnicity": member.ethnicity or "",
+        # printed as "X族": the ledger may hold "汉" or "汉族"
+        "ethnicity": (member.ethnicity or "").removesuffix("族"),
         "id_number": t.id_number or member.id_number,
         "stage": STAGE_ZH.get((t.stage or member.stage).value, ""),
         "from_name": t.from_name or "",
