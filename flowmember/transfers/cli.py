@@ -2,8 +2,8 @@
 
 ``flowmember transfers overdue [--as-of DATE]`` lists overdue letters;
 ``flowmember transfers mark-expired [--as-of DATE]`` stores ``expired`` on letters past validity
-(reads derive it anyway); ``flowmember transfers remind [--as-of DATE]`` hands overdue and
-expiring letters to the reminders as staff reminders. They act as the system."""
+(reads derive it anyway). They act as the system. Staff reminders for overdue letters are sent
+by the reminders job (``jobs/transfer_overdue.py``)."""
 
 from __future__ import annotations
 
@@ -58,19 +58,6 @@ def mark_expired_command(as_of):
     count = mark_expired(_as_of(as_of))
     db.session.commit()
     click.echo(f"marked {count} letters expired")
-
-
-@transfers_group.command("remind")
-@click.option("--as-of", default=None, help="Date (YYYY-MM-DD); default today in Asia/Shanghai.")
-@with_appcontext
-def remind_command(as_of):
-    """Queue staff reminders for overdue receipts and letters about to expire."""
-    from flowmember.extensions import db
-    from flowmember.transfers.letters import remind_overdue
-
-    counts = remind_overdue(_as_of(as_of))
-    db.session.commit()
-    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 
 #: click commands added to the ``flowmember`` group.

@@ -1,10 +1,13 @@
-"""Letters of introduction: numbering, the printable letter, and overdue reminders."""
+"""Letters of introduction: numbering and the printable letter.
+
+Overdue letters reach staff through ``jobs/transfer_overdue.py`` (the reminders job), which
+reads :func:`flowmember.transfers.services.overdue`."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from flowmember.core import audit, months
@@ -81,46 +84,4 @@ def letter_context(actor, t: Transfer, *, reason: str = "print letter") -> dict:
         "issued_on": t.issued_on,
         "validity_days": t.validity_days,
         "letter_no": t.letter_no,
-    }
-
-
-def remind_overdue(as_of: date | None = None) -> dict:
-    """Hand overdue letters and letters about to expire to the reminders package as staff
-    reminders of the issuing org (one per letter and kind: ``period`` is the letter number).
-
-    kinds: ``receipt_overdue`` for :func:`services.overdue`; ``letter_expiring`` for issued
-    letters whose last valid day is within 3 days."""
-    from flowmember.reminders.services import enqueue
-    from flowmember.transfers.models import TransferStatus
-    from flowmember.transfers.services import overdue
-
-    as_of = as_of or today_local()
-    counts = {"receipt_overdue": 0, "letter_expiring": 0}
-    for t in overdue(as_of):
-        if enqueue(t.member_id, "receipt_overdue", t.letter_no, _context(t, as_of)):
-            counts["receipt_overdue"] += 1
-    expiring = db.session.scalars(
-        select(Transfer).where(
-            Transfer.status == TransferStatus.issued,
-            Transfer.expires_on >= as_of,
-            Transfer.expires_on <= as_of + timedelta(days=3),
-        )
-    ).all()
-    for t in expiring:
-        if enqueue(t.member_id, "letter_expiring", t.letter_no, _context(t, as_of)):
-            counts["letter_expiring"] += 1
-    return counts
-
-
-def _context(t: Transfer, as_of: date) -> dict:
-    return {
-        "to_staff": True,
-        "org_id": t.from_org_id,
-        "transfer_id": t.id,
-        "letter_no": t.letter_no,
-        "member_name": t.member_name,
-        "to_org": t.to_name,
-        "issued_on": t.issued_on.isoformat() if t.issued_on else None,
-        "expires_on": t.expires_on.isoformat() if t.expires_on else None,
-        "status": t.effective_status(as_of).value,
     }
