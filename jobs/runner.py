@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -267,6 +267,6 @@ def status(spec: JobSpec, now: datetime | None = None) -> dict:
         "last_status": last.status.value if last else None,
         "last_counts": last.counts if last else None,
         "last_error": last.error if last else None,
-        "next_run_at": next_run,
+        "next_run_at": next_run.astimezone(UTC) if next_run else None,
         "overdue": overdue,
     }

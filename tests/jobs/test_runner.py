@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -131,7 +131,7 @@ def test_status_shows_last_and_next_run_and_flags_overdue(app, freeze):
     freeze("2026-11-21T20:00:00+08:00")
     s = status(DAILY)
     assert s["last_status"] == "ok" and s["last_counts"] == {"calls": 1}
-    assert s["next_run_at"].isoformat() == "2026-11-22T09:00:00+08:00"
+    assert s["next_run_at"] == datetime.fromisoformat("2026-11-22T09:00:00+08:00")
     assert s["overdue"] is False
     # the next day, within the grace of two hours: not yet overdue
     freeze("2026-11-22T10:59:00+08:00")
