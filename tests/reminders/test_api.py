@@ -50,9 +50,7 @@ def test_staff_see_reminders_in_their_subtree(api, tree):
     assert api.as_(tree["admin"]).get("/reminders?kind=nonsense").status_code == 422
 
 
-def test_reminder_detail_shows_each_delivery_and_hides_other_trees(
-    api, tree, outbox, freeze
-):
+def test_reminder_detail_shows_each_delivery_and_hides_other_trees(api, tree, outbox, freeze):
     freeze("2026-11-21T12:00:00+08:00")
     services.enqueue(tree["migrant"].id, "checkin_due", "2026-11")
     db.session.commit()
@@ -83,7 +81,8 @@ def test_members_see_their_own_reminders_only(api, tree, make_member_user):
 def test_member_sets_channel_order(api, tree, make_member_user):
     login = make_member_user(tree["migrant"])
     assert api.as_(login).get("/me/reminder-preferences").get_json()["channels"] == [
-        "sms", "email",
+        "sms",
+        "email",
     ]
     response = api.as_(login).put(
         "/me/reminder-preferences", json={"channels": ["wechat", "sms"], "wechat_openid": "oA1"}
@@ -114,14 +113,16 @@ def test_notice_preview_counts_recipients(api, tree):
     assert committee.get_json() == {"recipients": 3}
 
 
-def test_post_notice_queues_one_reminder_per_member_and_reports_delivery(
-    api, tree, outbox, freeze
-):
+def test_post_notice_queues_one_reminder_per_member_and_reports_delivery(api, tree, outbox, freeze):
     freeze("2026-11-21T12:00:00+08:00")
     response = api.as_(tree["secretary"]).post(
         "/notices",
-        json={"org_id": tree["branch"].id, "filter": {}, "text": "Branch meeting on Sunday 9:00",
-              "channels": ["sms"]},
+        json={
+            "org_id": tree["branch"].id,
+            "filter": {},
+            "text": "Branch meeting on Sunday 9:00",
+            "channels": ["sms"],
+        },
     )
     assert response.status_code == 202, response.get_json()
     notice = response.get_json()
@@ -152,9 +153,11 @@ def test_post_notice_queues_one_reminder_per_member_and_reports_delivery(
     ],
 )
 def test_bad_notice_is_a_422_naming_the_field(api, tree, body, field):
-    body = {"org_id": tree["branch"].id, **body} if "org_id" not in body or body[
-        "org_id"
-    ] is not None else {**body, "org_id": tree["branch"].id}
+    body = (
+        {"org_id": tree["branch"].id, **body}
+        if "org_id" not in body or body["org_id"] is not None
+        else {**body, "org_id": tree["branch"].id}
+    )
     if field == "org_id":
         body.pop("org_id")
     response = api.as_(tree["secretary"]).post("/notices", json=body)
