@@ -279,7 +279,7 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
         )
         .on_conflict_do_nothing(index_elements=["member_id", "month"])
     )
-    added = db.session.execute(stmt).rowcount or 0
+    added = db.session.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount or 0
     if added:
         # Paid-through moves only for members whose new month is exempt, or when a month at or
         # before their paid-through month was assessed late (both are rare; one statement).
