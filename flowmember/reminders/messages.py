@@ -91,9 +91,9 @@ def _unpaid(member_id: int, up_to: int) -> list[tuple[int, int]]:
 
 def _criteria_text(criteria: list[str]) -> str:
     labels = {
-        "dues": _("paid party dues"),
-        "org_life": _("attendance at organisation life"),
-        "reports": _("monthly report"),
+        "dues": _("paid party dues on time"),
+        "org_life": _("attended organisation life"),
+        "reports": _("submitted a monthly report"),
     }
     return _(", ").join(str(labels.get(c, c)) for c in criteria) or str(labels["reports"])
 
