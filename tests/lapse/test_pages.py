@@ -1,0 +1,108 @@
+"""Lapse pages: the open cases with their calendar strip, the decision and approval forms, and the
+unreachable list with escalation contacts."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from flask import g
+
+from flowmember.extensions import db
+from flowmember.lapse import services
+from flowmember.lapse.models import LapseCase
+from flowmember.members.models import Member
+from tests.conftest import PASSWORD
+
+
+def _login(client, user):
+    g.pop("csrf_token", None)
+    html = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post(
+        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+def _form_token(client, path):
+    g.pop("csrf_token", None)
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def case(tree, make_member, dues_history, freeze):
+    freeze("2026-11-30")
+    member = make_member(org=tree.branch, category="other", name="Lapsed member")
+    dues_history(member, paid_through="2026-04")
+    services.lapse_sweep(date(2026, 11, 30))
+    return db.session.query(LapseCase).one()
+
+
+def test_open_cases_show_the_evidence_strip(client, tree, case):
+    _login(client, tree.secretary)
+    html = client.get("/lapse").get_data(as_text=True)
+    assert "Lapsed member" in html
+    # 12 months per criterion, the six evidence months marked
+    assert html.count('class="missed"') == 6
+    assert 'title="2026-05 · missed"' in html or "2026-05" in html
+    assert "/lapse" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_decision_and_approval_through_the_forms(client, tree, case):
+    _login(client, tree.secretary)
+    path = f"/lapse/{case.id}"
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="decision"' in page and 'value="approval"' not in page
+    token = _form_token(client, path)
+    response = client.post(
+        path,
+        data={
+            "csrf_token": token,
+            "action": "decision",
+            "decision": "remove",
+            "meeting_on": "2026-11-30",
+            "reason": "Did not change after education.",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(LapseCase, case.id).status.value == "decided"
+
+    client.post("/logout", data={"csrf_token": token})
+    _login(client, tree.admin)
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="approval"' in page
+    token = _form_token(client, path)
+    client.post(
+        path,
+        data={"csrf_token": token, "action": "approval", "approved": "yes", "note": "Approved."},
+    )
+    db.session.expire_all()
+    assert db.session.get(LapseCase, case.id).outcome.value == "removed"
+    assert db.session.get(Member, case.member_id).status.value == "removed"
+
+
+def test_form_without_csrf_is_refused(client, tree, case):
+    _login(client, tree.secretary)
+    response = client.post(f"/lapse/{case.id}", data={"action": "step", "kind": "education"})
+    assert response.status_code == 400
+    assert db.session.get(LapseCase, case.id).steps == []
+
+
+def test_unreachable_page_lists_escalation_contacts(client, tree, make_member):
+    member = make_member(
+        org=tree.branch,
+        name="Silent member",
+        flag_unreachable=True,
+        last_reached_at=datetime(2026, 4, 1, tzinfo=UTC),
+    )
+    services.add_escalation_contact(
+        tree.secretary, member.id, {"kind": "family", "name": "A parent", "phone": "+8613900000000"}
+    )
+    db.session.commit()
+    _login(client, tree.secretary)
+    html = client.get("/lapse/unreachable").get_data(as_text=True)
+    assert "Silent member" in html and "A parent" in html and "tel:+8613900000000" in html
