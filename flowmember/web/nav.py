@@ -43,6 +43,13 @@ ORG_KIND_LABELS = {
     OrgKind.group: _l("Group"),
 }
 
+CATEGORY_LABELS = {
+    "graduate": _l("Graduates"),
+    "migrant": _l("Migrant members"),
+    "inflow": _l("Inflow members"),
+    "other": _l("Other"),
+}
+
 
 def _items(items: list[NavItem]) -> list[dict]:
     if not current_user.is_authenticated:
@@ -61,4 +68,5 @@ def init_app(app: Flask) -> None:
             "staff_nav": _items(_STAFF),
             "member_nav": _items(_MEMBER),
             "org_kind_label": lambda kind: ORG_KIND_LABELS[OrgKind(kind)],
+            "category_label": lambda c: CATEGORY_LABELS.get(getattr(c, "value", c), c),
         }

@@ -83,9 +83,11 @@ def set_language(code: str):
 @bp.route("/dashboard")
 @staff_required
 def dashboard():
+    from flowmember.stats.services import overview
+
     root = current_user.org
     tree = orgs.build_tree(orgs.subtree(root))
-    return render_template("web/dashboard.html", tree=tree)
+    return render_template("web/dashboard.html", tree=tree, stats=overview(current_user))
 
 
 @bp.route("/m")
