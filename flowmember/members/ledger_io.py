@@ -15,7 +15,7 @@ from pathlib import Path
 from marshmallow import ValidationError as MarshmallowValidationError
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from flowmember.core import audit
 from flowmember.core.auth import client_ip, scope_clause
@@ -348,6 +348,16 @@ def _match_existing(actor, rows: list[Row], provided: set[str]) -> None:
         row.action = "update" if changes or row.location else "unchanged"
 
 
+def _current_ids(id_numbers: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for chunk in _chunks(id_numbers):
+        stmt = select(Member.id_number, Member.id).where(
+            Member.id_number.in_(chunk), Member.status.in_(CURRENT_STATUSES)
+        )
+        out.update((n, i) for n, i in db.session.execute(stmt))
+    return out
+
+
 def _norm(value):
     if hasattr(value, "value"):
         return value.value
@@ -401,12 +411,12 @@ def _write(actor, rows: list[Row]) -> None:
         )
         insert_rows.append(values)
     try:
+        # Core executemany (no RETURNING: SQLite would fall back to one statement per row).
         if insert_rows:
-            new_ids = db.session.scalars(
-                insert(Member).returning(Member.id, sort_by_parameter_order=True), insert_rows
-            ).all()
-            for r, new_id in zip(creates, new_ids, strict=True):
-                r.member_id = new_id
+            db.session.execute(Member.__table__.insert(), insert_rows)
+            new_ids = _current_ids([r.values["id_number"] for r in creates])
+            for r in creates:
+                r.member_id = new_ids[r.values["id_number"]]
         update_rows = []
         for r in updates:
             values = {"id": r.member_id, **r.values["_changes"], "updated_at": now}
@@ -433,10 +443,10 @@ def _write(actor, rows: list[Row]) -> None:
         if r.action == "create" or r.values.get("_needs_consent")
     ]
     if consent_rows:
-        db.session.execute(insert(MemberConsent), consent_rows)
+        db.session.execute(MemberConsent.__table__.insert(), consent_rows)
     if located:
         db.session.execute(
-            insert(MemberLocation),
+            MemberLocation.__table__.insert(),
             [
                 {
                     "member_id": r.member_id,
@@ -494,7 +504,7 @@ def _audit(actor, creates: list[Row], updates: list[Row], now) -> None:
             }
         )
     for chunk in _chunks(entries, 2000):
-        db.session.execute(insert(audit.AuditEntry), chunk)
+        db.session.execute(audit.AuditEntry.__table__.insert(), chunk)
 
 
 # --- files --------------------------------------------------------------------------------------
