@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, or_, select, union_all, update
+from sqlalchemy import case, func, literal, or_, select, update
 
 from flowmember.checkins.models import (
     ATTENDED,
@@ -30,6 +30,7 @@ SUMMARY_COLUMNS = ("last_checkin_month", "last_attended_month", "last_reached_at
 
 def _greatest(column, value):
     """``max(column, value)`` treating NULL as smaller than anything (portable SQL)."""
+    value = literal(value, type_=column.type)
     return case((or_(column.is_(None), column < value), value), else_=column)
 
 
@@ -75,14 +76,23 @@ def attended_month_expr():
 
 
 def reached_at_expr():
-    times = union_all(
-        select(Checkin.updated_at.label("t")).where(Checkin.member_id == Member.id),
-        select(ContactAttempt.at.label("t")).where(
+    checked_in = (
+        select(func.max(Checkin.updated_at)).where(Checkin.member_id == Member.id).scalar_subquery()
+    )
+    reached = (
+        select(func.max(ContactAttempt.at))
+        .where(
             ContactAttempt.member_id == Member.id,
             ContactAttempt.outcome == ContactOutcome.reached.value,
-        ),
-    ).subquery()
-    return select(func.max(times.c.t)).scalar_subquery()
+        )
+        .scalar_subquery()
+    )
+    return case(
+        (checked_in.is_(None), reached),
+        (reached.is_(None), checked_in),
+        (checked_in > reached, checked_in),
+        else_=reached,
+    )
 
 
 EXPRESSIONS = {

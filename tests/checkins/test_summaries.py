@@ -1,0 +1,146 @@
+"""The per-member summary columns equal a rebuild from history, after any sequence of writes."""
+
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
+
+from flowmember.checkins import activities, services
+from flowmember.checkins.models import Attendance
+from flowmember.checkins.summaries import SUMMARY_COLUMNS, rebuild_summaries
+from flowmember.core import months
+from flowmember.core.auth import SYSTEM
+from flowmember.core.errors import NotFound
+from flowmember.core.time import today_local
+from flowmember.extensions import db
+from flowmember.members.models import Member
+
+MEMBERS = 3
+ACTIVITIES = 4
+
+step = st.one_of(
+    st.tuples(st.just("checkin"), st.integers(0, MEMBERS - 1), st.booleans()),
+    st.tuples(
+        st.just("attend"),
+        st.integers(0, ACTIVITIES - 1),
+        st.integers(0, MEMBERS - 1),
+        st.sampled_from(["present", "online", "excused", "absent"]),
+    ),
+    st.tuples(st.just("unattend"), st.integers(0, ACTIVITIES - 1), st.integers(0, MEMBERS - 1)),
+    st.tuples(
+        st.just("contact"),
+        st.integers(0, MEMBERS - 1),
+        st.sampled_from(["reached", "no_answer", "bounced"]),
+        st.integers(0, 2000),
+    ),
+    st.tuples(st.just("tick"), st.integers(1, 40)),
+)
+
+
+def _summary(member_ids):
+    db.session.expire_all()
+    return {
+        m.id: tuple(getattr(m, c) for c in SUMMARY_COLUMNS)
+        for m in db.session.scalars(select(Member).where(Member.id.in_(member_ids)))
+    }
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(step, min_size=1, max_size=25),
+    held=st.lists(st.integers(0, 500), min_size=ACTIVITIES, max_size=ACTIVITIES),
+)
+def test_summaries_equal_a_rebuild_after_random_writes(
+    app, make_org, make_member, freeze, steps, held
+):
+    freeze("2025-06-10")
+    branch = make_org("branch")
+    members = [make_member(org=branch, category="migrant") for _ in range(MEMBERS)]
+    start = today_local()
+    acts = [
+        activities.create_activity(
+            SYSTEM,
+            org_id=branch.id,
+            kind="member_meeting",
+            title=f"meeting {i}",
+            held_on=start - timedelta(days=d),
+        )
+        for i, d in enumerate(held)
+    ]
+    db.session.commit()
+    for op in steps:
+        kind = op[0]
+        if kind == "checkin":
+            _, m, previous = op
+            month = None
+            if previous and today_local().day <= 5:
+                month = months.of(today_local()) - 1
+            services.submit_checkin(SYSTEM, members[m], report="r", month=month)
+        elif kind == "attend":
+            _, a, m, status = op
+            if acts[a].held_on <= today_local():
+                activities.set_attendance(SYSTEM, acts[a], members[m].id, status)
+        elif kind == "unattend":
+            _, a, m = op
+            try:
+                activities.delete_attendance(SYSTEM, acts[a], members[m].id)
+            except NotFound:
+                pass
+        elif kind == "contact":
+            _, m, outcome, minutes_ago = op
+            from flowmember.core.time import now_utc
+
+            services.record_contact(
+                SYSTEM,
+                members[m],
+                channel="phone",
+                outcome=outcome,
+                at=now_utc() - timedelta(minutes=minutes_ago),
+            )
+        else:
+            freeze.tick(days=op[1])
+        db.session.commit()
+    ids = [m.id for m in members]
+    before = _summary(ids)
+    report = rebuild_summaries(check_only=True)
+    assert report["total_mismatches"] == 0, report
+    # And a real rebuild changes nothing.
+    rebuild_summaries()
+    db.session.commit()
+    assert _summary(ids) == before
+
+
+def test_rebuild_repairs_tampered_columns_and_cli_reports(
+    app, make_org, make_member, freeze, cli_runner
+):
+    freeze("2026-11-21")
+    branch = make_org("branch")
+    member = make_member(org=branch)
+    services.submit_checkin(SYSTEM, member, report="r")
+    act = activities.create_activity(
+        SYSTEM, org_id=branch.id, kind="lecture", title="t", held_on=date(2026, 10, 1)
+    )
+    activities.set_attendance(SYSTEM, act, member.id, "present")
+    db.session.commit()
+    expected = _summary([member.id])
+    assert cli_runner.invoke(args=["summaries", "rebuild", "--check"]).exit_code == 0
+
+    db.session.execute(
+        update(Member).values(last_checkin_month=None, last_attended_month=1, last_reached_at=None)
+    )
+    db.session.commit()
+    result = cli_runner.invoke(args=["summaries", "rebuild", "--check"])
+    assert result.exit_code == 1
+    assert "last_checkin_month: 1 differ" in result.output
+    assert _summary([member.id]) != expected  # --check changes nothing
+
+    result = cli_runner.invoke(args=["summaries", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert _summary([member.id]) == expected
+    assert rebuild_summaries(check_only=True)["total_mismatches"] == 0
+    assert db.session.scalar(select(Attendance.status)).value == "present"
