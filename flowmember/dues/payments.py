@@ -71,8 +71,10 @@ def _parse_months(values) -> list[int]:
 
 def _owed_rows(member_id: int, wanted: list[int], *, lock: bool) -> list[DuesAssessment]:
     """The assessments of the wanted months, checked payable: 422 unknown, 409 settled."""
-    stmt = select(DuesAssessment).where(
-        DuesAssessment.member_id == member_id, DuesAssessment.month.in_(wanted)
+    stmt = (
+        select(DuesAssessment)
+        .where(DuesAssessment.member_id == member_id, DuesAssessment.month.in_(wanted))
+        .order_by(DuesAssessment.month)  # one lock order: concurrent payments never deadlock
     )
     if lock:
         stmt = stmt.with_for_update()

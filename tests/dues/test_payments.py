@@ -107,37 +107,6 @@ def test_already_paid_month_is_409_and_a_multi_month_payment_writes_nothing(api,
     assert statuses()[index(2026, 9)] == "unpaid"
 
 
-def test_failure_half_way_through_leaves_nothing_paid(owed, monkeypatch):
-    """A month taken by another payment between the check and the write: the conditional UPDATE
-    settles fewer rows than asked, the service raises, and the transaction rolls back."""
-    member = owed["member"]
-    from flowmember.core.auth import SYSTEM
-
-    real = payments._owed_rows
-
-    def racing(member_id, wanted, *, lock):
-        rows = real(member_id, wanted, lock=lock)
-        # another clerk's payment of November lands now
-        db.session.execute(
-            DuesAssessment.__table__.update()
-            .where(DuesAssessment.member_id == member_id, DuesAssessment.month == NOV)
-            .values(status="paid")
-        )
-        return rows
-
-    monkeypatch.setattr(payments, "_owed_rows", racing)
-    from flowmember.core.errors import Conflict
-
-    with pytest.raises(Conflict):
-        payments.record_payment(
-            SYSTEM, member.id, months_=["2026-10", "2026-11"], amount="80.00", method="cash"
-        )
-    db.session.rollback()
-    assert count(Payment) == 0
-    assert count(LedgerEntry) == 0
-    assert set(statuses().values()) == {"unpaid"}
-
-
 @pytest.mark.parametrize(
     "month,approved,role,status",
     [
