@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flowmember.core import audit, months
@@ -19,6 +19,15 @@ from flowmember.orgs.models import Org
 from flowmember.transfers import rules
 from flowmember.transfers.models import LetterCounter, Transfer
 
+_COUNTERS = LetterCounter.__table__
+#: Built once: bump the (committee, year) counter and return the new number.
+_BUMP = (
+    update(_COUNTERS)
+    .where(_COUNTERS.c.committee_id == bindparam("cid"), _COUNTERS.c.year == bindparam("yr"))
+    .values(last_seq=_COUNTERS.c.last_seq + 1)
+    .returning(_COUNTERS.c.last_seq)
+)
+
 
 def allocate_letter_no(committee_id: int, issued_on: date) -> tuple[int, int, str]:
     """The committee's next number for the year: ``(year, seq, letter_no)``.
@@ -27,25 +36,19 @@ def allocate_letter_no(committee_id: int, issued_on: date) -> tuple[int, int, st
     until commit, so concurrent issues queue; the unique constraint on the transfers table is
     the last guard."""
     year = issued_on.year
-    bump = (
-        update(LetterCounter)
-        .where(LetterCounter.committee_id == committee_id, LetterCounter.year == year)
-        .values(last_seq=LetterCounter.last_seq + 1)
-        .returning(LetterCounter.last_seq)
-        .execution_options(synchronize_session=False)
-    )
-    seq = db.session.execute(bump).scalar()
+    params = {"cid": committee_id, "yr": year}
+    seq = db.session.execute(_BUMP, params).scalar()
     if seq is None:
         try:
             with db.session.begin_nested():
                 db.session.add(LetterCounter(committee_id=committee_id, year=year, last_seq=0))
         except IntegrityError:
             pass  # another transaction created it first; its row lock now orders us
-        seq = db.session.execute(bump).scalar()
+        seq = db.session.execute(_BUMP, params).scalar()
     if seq is None:  # pragma: no cover
         raise Conflict("Could not allocate a letter number; retry.")
-    committee = db.session.get(Org, committee_id)
-    prefix = committee.code or f"C{committee.id}"
+    code = db.session.execute(select(Org.code).where(Org.id == committee_id)).scalar()
+    prefix = code or f"C{committee_id}"
     return year, seq, rules.letter_no(prefix, year, seq)
 
 
