@@ -260,10 +260,12 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def reconcile(as_of: date) -> dict:
-    """Compare the provider's orders with the payments for the local day ``as_of``: a paid order
+    """Compare the provider's orders with the payments of the local day ``as_of`` and the day
+    before (so a run just after midnight still covers the whole previous day): a paid order
     without a payment, an online payment without a paid order, and amounts that differ. Each
     mismatch is stored once (for staff to settle by hand); nothing is ever fixed here."""
     start, end = _day_bounds(as_of)
+    start -= timedelta(days=1)
     paid_orders = db.session.scalars(
         select(PaymentOrder).where(
             PaymentOrder.status == OrderStatus.paid,
