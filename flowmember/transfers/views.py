@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from flowmember.core.auth import scoped
+from flowmember.core.auth import in_scope, scoped
 from flowmember.core.errors import FlowMemberError
 from flowmember.core.time import LOCAL_TZ, today_local
 from flowmember.extensions import csrf, db
@@ -162,6 +162,14 @@ def detail(transfer_id: int):
     today = today_local()
     status = t.effective_status(today)
     allowed = {a for a, states in rules.TRANSITIONS.items() if status in states}
+    # Offer only the steps this user's side of the transfer takes (the services check again).
+    issuing = t.from_org_id is not None and in_scope(current_user, t.from_org_id)
+    receiving = t.to_org_id is not None and in_scope(current_user, t.to_org_id)
+    receipt_side = receiving if t.to_org_id is not None else issuing
+    if not issuing:
+        allowed -= {"approve", "cancel", "reissue"}
+    if not receipt_side:
+        allowed -= {"receive", "return"}
     return render_template(
         "transfers/detail.html",
         t=t,
@@ -257,8 +265,32 @@ def letter(transfer_id: int):
     return html
 
 
-@bp.route("/m/letters")
+@bp.route("/m/letters", methods=["GET", "POST"])
 @member_required
 def my_letters():
+    """The member's letters, and a form to ask for a transfer of their own relation."""
+    if request.method == "POST":
+        form = request.form
+        try:
+            services.request_transfer(
+                current_user,
+                member_id=current_user.member_id,
+                to_org_name=(form.get("to_org_name") or "").strip() or None,
+                reason=form.get("reason", ""),
+                reason_kind=form.get("reason_kind") or ReasonKind.other,
+            )
+            db.session.commit()
+            flash(_("Your request was sent to your branch."), "success")
+        except FlowMemberError as err:
+            db.session.rollback()
+            flash(_error_text(err), "error")
+        return redirect(url_for(".my_letters"))
     rows = services.member_letters(current_user.member_id)
-    return render_template("transfers/my_letters.html", rows=rows, today=today_local())
+    open_request = any(t.status in rules.TRANSITIONS["approve"] for t in rows)
+    return render_template(
+        "transfers/my_letters.html",
+        rows=rows,
+        today=today_local(),
+        open_request=open_request or any(t.status == TransferStatus.issued for t in rows),
+        kinds=[k.value for k in ReasonKind if k != ReasonKind.abroad_suspend],
+    )

@@ -70,7 +70,8 @@ def test_staff_flow_through_the_pages(client, world):
     listed = client.get("/transfers?tab=out").get_data(as_text=True)
     assert "DH-2026-0001" in listed and "Member Alpha" in listed
     detail = client.get(f"/transfers/{t.id}").get_data(as_text=True)
-    assert "action-return" in detail and "action-archive-handover" in detail
+    assert "action-cancel" in detail and "action-archive-handover" in detail
+    assert "action-return" not in detail  # the receiving org returns a letter
     assert f"/transfers/{t.id}/letter" in detail
     # without the CSRF token nothing happens
     assert client.post(f"/transfers/{t.id}/cancel", data={}).status_code == 400
@@ -169,3 +170,39 @@ def test_member_sees_letters_on_a_phone(phone_page, api, start, world, make_memb
     assert "DH-2026-0001" in card.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert db.session.get(Member, world.member.id).org_id == world.a1.id
+
+
+def test_detail_offers_each_side_its_own_steps(client, api, start, world):
+    t = start(to=world.a2)
+    api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve")
+    _login(client, world.sec_a1)
+    issuing = client.get(f"/transfers/{t['id']}").get_data(as_text=True)
+    assert "action-cancel" in issuing and "action-receive" not in issuing
+    client.post("/logout", data={"csrf_token": _csrf(client, "/transfers")})
+    _login(client, world.sec_a2)
+    receiving = client.get(f"/transfers/{t['id']}").get_data(as_text=True)
+    assert "action-receive" in receiving and "action-return" in receiving
+    assert "action-cancel" not in receiving
+
+
+@pytest.mark.browser
+def test_member_asks_for_a_transfer_on_a_phone(phone_page, world, make_member_user):
+    login = make_member_user(world.member)
+    page = phone_page
+    page.goto("/login")
+    page.fill("input[name=login]", login.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto("/m/letters")
+    page.fill("#transfer-request input[name=to_org_name]", "杭州市西湖区某社区党委")
+    page.fill("#transfer-request textarea[name=reason]", "在杭州定居工作一年以上")
+    page.click("#transfer-request button[type=submit]")
+    page.wait_for_selector(".letter-card")
+    assert page.locator("#transfer-request").count() == 0
+    t = db.session.scalars(select(Transfer)).one()
+    assert (t.status.value, t.to_org_name, t.member_id) == (
+        "requested",
+        "杭州市西湖区某社区党委",
+        world.member.id,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
