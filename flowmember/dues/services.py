@@ -283,13 +283,16 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
     if added:
         # Paid-through moves only for members whose new month is exempt, or when a month at or
         # before their paid-through month was assessed late (both are rare; one statement).
-        touched = select(a.c.member_id).where(
-            a.c.month == month,
-            a.c.created_at == literal(now, UTCDateTime()),
-            (a.c.status == AssessmentStatus.exempt.value)
-            | a.c.member_id.in_(select(m.c.id).where(m.c.paid_through_month >= month)),
-        )
-        recompute_paid_through(touched)
+        touched = db.session.scalars(
+            select(a.c.member_id).where(
+                a.c.month == month,
+                a.c.created_at == literal(now, UTCDateTime()),
+                (a.c.status == AssessmentStatus.exempt.value)
+                | a.c.member_id.in_(select(m.c.id).where(m.c.paid_through_month >= month)),
+            )
+        ).all()
+        if touched:
+            recompute_paid_through(touched)
     audit.record(
         actor,
         "dues.assess",
@@ -350,21 +353,29 @@ def recompute_paid_through(member_ids: Iterable[int] | Select | None = None) -> 
     the number of members whose value changed."""
     m = Member.__table__
     value = _paid_through_subquery(m.c.id)
-    stmt = update(m).values(paid_through_month=value)
-    stmt = stmt.where(func.coalesce(m.c.paid_through_month, -1) != func.coalesce(value, -1))
+    differs = func.coalesce(m.c.paid_through_month, -1) != func.coalesce(value, -1)
+    options = {"synchronize_session": False}
     ids = None
     if isinstance(member_ids, Select):
-        stmt = stmt.where(m.c.id.in_(member_ids))
+        statements = [update(m).where(m.c.id.in_(member_ids), differs)]
     elif member_ids is not None:
-        ids = list(member_ids)
-        if not ids:
-            return 0
-        stmt = stmt.where(m.c.id.in_(ids))
-    changed = db.session.execute(stmt, execution_options={"synchronize_session": False}).rowcount
+        ids = sorted(set(member_ids))
+        statements = [
+            update(m).where(m.c.id.in_(ids[i : i + 5000]), differs)
+            for i in range(0, len(ids), 5000)
+        ]
+    else:
+        statements = [update(m).where(differs)]
+    changed = 0
+    for stmt in statements:
+        stmt = stmt.values(paid_through_month=value)
+        result = db.session.execute(stmt, execution_options=options)
+        changed += result.rowcount or 0
+    wanted = set(ids) if ids is not None else None
     for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Member) and (ids is None or obj.id in ids):
+        if isinstance(obj, Member) and (wanted is None or obj.id in wanted):
             db.session.expire(obj, ["paid_through_month"])
-    return changed or 0
+    return changed
 
 
 def arrears(member_id: int) -> list[tuple[int, int]]:
