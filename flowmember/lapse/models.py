@@ -52,6 +52,7 @@ class LapseCase(MemberScoped, db.Model):
             postgresql_where=text("status IN ('open', 'decided')"),
         ),
         Index("ix_lapse_cases_status_org", "status", "org_id"),
+        Index("ix_lapse_cases_member", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +169,14 @@ class LapseSweepRun(db.Model):
     reports_from: Mapped[int] = mapped_column()
 
 
+class ContactSweepRun(db.Model):
+    """Scratch table of one contact sweep: the members found unreachable."""
+
+    __tablename__ = "contact_sweep_ids"
+
+    member_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
 class EscalationKind(enum.StrEnum):
     introducer = "introducer"  #: 入党介绍人
     university = "university"  #: former class teacher / university
@@ -269,3 +278,26 @@ class SweepRun(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     counts: Mapped[dict | None] = mapped_column(JSONType)
+
+
+# Partial indexes on the members table for the sweeps: the few flagged or suspended members are
+# found without scanning every member (kept here, beside the sweeps that need them).
+_members = Member.__table__
+Index(
+    "ix_members_flag_unreachable",
+    _members.c.id,
+    sqlite_where=text("flag_unreachable = 1"),
+    postgresql_where=text("flag_unreachable = true"),
+)
+Index(
+    "ix_members_flag_lapse_risk",
+    _members.c.id,
+    sqlite_where=text("flag_lapse_risk = 1"),
+    postgresql_where=text("flag_lapse_risk = true"),
+)
+Index(
+    "ix_members_suspended_since",
+    _members.c.status_since,
+    sqlite_where=text("status = 'suspended'"),
+    postgresql_where=text("status = 'suspended'"),
+)

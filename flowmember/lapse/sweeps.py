@@ -29,6 +29,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -49,6 +50,7 @@ from flowmember.lapse.models import (
     REVIEWED_OUTCOMES,
     CaseOutcome,
     CaseStatus,
+    ContactSweepRun,
     LapseCase,
     LapseCaseStep,
     LapseSweepRun,
@@ -66,6 +68,7 @@ from flowmember.members.models import Member
 
 log = logging.getLogger(__name__)
 
+_BATCH = 5000
 _LAPSE_LOCK = 0x1A75E001
 _CONTACT_LOCK = 0x1A75E002
 
@@ -327,40 +330,41 @@ def run_lapse_sweep(as_of: date) -> dict:
                 )
             )
 
-    # Resolve open cases (no decision yet) whose member caught up.
-    lapsed = select(r.c.member_id).where(_runs_at_least(r, rules.CASE_THRESHOLD, last))
-    active = select(m.c.id).where(m.c.status == "active")
-    to_resolve = and_(
-        lc.c.status == CaseStatus.open.value,
-        lc.c.member_id.in_(active),
-        lc.c.member_id.not_in(lapsed),
+    # Resolve open cases (no decision yet) whose member caught up: the ids are fetched once
+    # (bounded by the open cases) and closed in batches.
+    still_lapsed = exists().where(
+        r.c.member_id == lc.c.member_id, _runs_at_least(r, rules.CASE_THRESHOLD, last)
     )
-    session.execute(
-        insert(LapseCaseStep.__table__).from_select(
-            ["case_id", "kind", "at", "note", "actor_name", "created_at"],
-            select(
-                lc.c.id,
-                literal("resolved"),
-                literal(now, UTCDateTime()),
-                literal("The member caught up before a decision."),
-                literal("system"),
-                literal(now, UTCDateTime()),
-            ).where(to_resolve),
-        )
-    )
-    _case_audit("system", "lapse_case.resolve", to_resolve, now, "caught up before a decision")
-    resolved = (
+    is_active = exists().where(m.c.id == lc.c.member_id, m.c.status == "active")
+    ids = session.scalars(
+        select(lc.c.id).where(lc.c.status == CaseStatus.open.value, is_active, ~still_lapsed)
+    ).all()
+    resolved = 0
+    for start in range(0, len(ids), _BATCH):
+        to_resolve = lc.c.id.in_(ids[start : start + _BATCH])
         session.execute(
+            insert(LapseCaseStep.__table__).from_select(
+                ["case_id", "kind", "at", "note", "actor_name", "created_at"],
+                select(
+                    lc.c.id,
+                    literal("resolved"),
+                    literal(now, UTCDateTime()),
+                    literal("The member caught up before a decision."),
+                    literal("system"),
+                    literal(now, UTCDateTime()),
+                ).where(to_resolve),
+            )
+        )
+        _case_audit("system", "lapse_case.resolve", to_resolve, now, "caught up before a decision")
+        resolved += _rows(
             update(lc)
-            .where(to_resolve)
+            .where(to_resolve, lc.c.status == CaseStatus.open.value)
             .values(
                 status=CaseStatus.closed.value,
                 outcome=CaseOutcome.resolved.value,
                 closed_on=as_of,
             )
-        ).rowcount
-        or 0
-    )
+        )
 
     # Open a case at 6 months, with each criterion's run as evidence.
     has_case = exists().where(
@@ -475,20 +479,18 @@ def run_contact_sweep(as_of: date) -> dict:
     sp = StatusProposal.__table__
     sr = StatusRequest.__table__
 
-    cond = unreachable_clause(as_of)
-    flagged = (
-        session.execute(
-            update(m).where(m.c.flag_unreachable == false(), cond).values(flag_unreachable=True)
-        ).rowcount
-        or 0
+    # The unreachable set, computed once (one scan of the members) into the scratch table.
+    u = ContactSweepRun.__table__
+    session.execute(delete(u))
+    session.execute(
+        insert(u).from_select(["member_id"], select(m.c.id).where(unreachable_clause(as_of)))
     )
-    cleared = (
-        session.execute(
-            update(m)
-            .where(m.c.flag_unreachable == true(), not_(cond))
-            .values(flag_unreachable=False)
-        ).rowcount
-        or 0
+    in_set = m.c.id.in_(select(u.c.member_id))
+    flagged = _rows(
+        update(m).where(m.c.flag_unreachable == false(), in_set).values(flag_unreachable=True)
+    )
+    cleared = _rows(
+        update(m).where(m.c.flag_unreachable == true(), ~in_set).values(flag_unreachable=False)
     )
     # Proposals of members reached again (or no longer active / suspended) lapse.
     session.execute(
@@ -506,7 +508,9 @@ def run_contact_sweep(as_of: date) -> dict:
                 ),
                 and_(
                     sp.c.kind == ProposalKind.removal.value,
-                    sp.c.member_id.not_in(select(m.c.id).where(m.c.status == "suspended")),
+                    sp.c.member_id.not_in(
+                        select(m.c.id).where(m.c.status == literal_column("'suspended'"))
+                    ),
                 ),
             ),
         )
@@ -532,8 +536,8 @@ def run_contact_sweep(as_of: date) -> dict:
                 literal("proposed"),
                 literal(now, UTCDateTime()),
             ).where(
-                m.c.status == "active",
                 m.c.flag_unreachable == true(),
+                m.c.status == "active",
                 _silent_since(six_from),
                 ~open_proposal,
                 ~pending,
@@ -553,7 +557,7 @@ def run_contact_sweep(as_of: date) -> dict:
                 literal("proposed"),
                 literal(now, UTCDateTime()),
             ).where(
-                m.c.status == "suspended",
+                m.c.status == literal_column("'suspended'"),
                 m.c.status_since <= two_years_ago,
                 or_(
                     m.c.last_reached_at.is_(None),
@@ -564,9 +568,8 @@ def run_contact_sweep(as_of: date) -> dict:
         )
     )
 
-    unreachable = session.scalar(
-        select(func.count()).select_from(m).where(m.c.flag_unreachable == true())
-    )
+    unreachable = session.scalar(select(func.count()).select_from(u))
+    session.execute(delete(u))
     counts = {
         "flagged": flagged,
         "cleared": cleared,
