@@ -56,13 +56,15 @@ def run_once_command(name, as_of, force):
 @with_appcontext
 def list_command():
     """Every job with its schedule, last run and next run."""
+    from flowmember.core.time import LOCAL_TZ
     from jobs.registry import JOBS
     from jobs.runner import status
 
     for spec in JOBS:
         s = status(spec)
         flag = " OVERDUE" if s["overdue"] else ""
+        next_run = s["next_run_at"].astimezone(LOCAL_TZ)
         click.echo(
             f"{spec.id:18} {s['schedule']:28} last={s['last_period'] or '-'}"
-            f" {s['last_status'] or '-'} next={s['next_run_at']:%Y-%m-%d %H:%M}{flag}"
+            f" {s['last_status'] or '-'} next={next_run:%Y-%m-%d %H:%M}{flag}"
         )

@@ -225,11 +225,16 @@ def catch_up(now: datetime | None = None, specs: list[JobSpec] | None = None) ->
     now = now or now_utc()
     outcomes: list[Outcome] = []
     for spec in specs if specs is not None else JOBS:
-        if spec.catch_up <= 0:
-            outcomes.append(run_job(spec, at=now))
-            continue
-        for _period, expected in missed_periods(spec, now):
-            outcomes.append(run_job(spec, at=expected))
+        try:
+            if spec.catch_up <= 0:
+                outcomes.append(run_job(spec, at=now))
+                continue
+            for _period, expected in missed_periods(spec, now):
+                outcomes.append(run_job(spec, at=expected))
+        except Exception as exc:  # e.g. the database is not migrated: the next job may work
+            db.session.rollback()
+            log.exception("catch-up of %s failed", spec.id)
+            outcomes.append(Outcome(spec.id, "-", "failed", error=f"{type(exc).__name__}: {exc}"))
     return outcomes
 
 

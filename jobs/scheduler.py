@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
@@ -73,16 +75,24 @@ def run_forever(app: Flask, echo: Callable[[str], None] = print) -> None:
         finally:
             db.session.remove()
     scheduler = build_scheduler(app)
+    stop_requested = threading.Event()
 
     def stop(signum, frame):
         echo(f"Stopping the scheduler (signal {signum}).")
+        stop_requested.set()
         if scheduler.running:
             scheduler.shutdown(wait=False)
 
+    def started(event):
+        echo(f"Scheduler started with {len(scheduler.get_jobs())} jobs.")
+        if stop_requested.is_set():  # the signal came before the scheduler was running
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        echo(f"Scheduler started with {len(scheduler.get_jobs())} jobs.")
-        scheduler.start()
+        if not stop_requested.is_set():
+            scheduler.start()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -110,9 +110,9 @@ def enqueue_from_select(kind: str, period: str, member_ids: Select) -> int:
             source,
         )
         .on_conflict_do_nothing()
+        .returning(Reminder.id)
     )
-    result = db.session.execute(stmt)
-    return max(result.rowcount or 0, 0)
+    return len(db.session.execute(stmt).all())
 
 
 # --- batch notices ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import pytest
 
 from tests.jobs import sample_jobs
+from tests.reminders.conftest import outbox, settings  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

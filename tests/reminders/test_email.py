@@ -18,8 +18,9 @@ def emailed_member(app, make_member, make_member_user, freeze):
     freeze("2026-11-21T12:00:00+08:00")
 
     def make(locale: str | None):
-        member = make_member(category="graduate", email=f"m{locale}@example.org",
-                             name="Member Abroad")
+        member = make_member(
+            category="graduate", email=f"m{locale}@example.org", name="Member Abroad"
+        )
         services.set_preferences(member.id, channels=["email"])
         if locale is not None:
             login = make_member_user(member)
