@@ -131,8 +131,9 @@ def generate(db, n: int, last: int) -> dict:
             f"FROM {d.seq(ORGS)}"
         )
     )
-    h1, h2 = "((i * 7919) % 100)", "((i * 104729) % 100)"
-    h3, h4 = "((i * 613) % 100)", "((i * 31) % 100)"
+    # Spread without overflowing 32-bit integers (PostgreSQL) at a million members.
+    h1, h2 = "((i * 37 + i / 7) % 100)", "((i * 53 + i / 11) % 100)"
+    h3, h4 = "((i * 71 + i / 13) % 100)", "((i * 31 + i / 3) % 100)"
     reached = d.cast_ts(
         f"CASE WHEN {h4} < 92 THEN {d.ts('2026-11-02 03:00:00')}"
         f" ELSE {d.ts('2026-03-15 03:00:00')} END"
@@ -142,8 +143,8 @@ def generate(db, n: int, last: int) -> dict:
         text(
             d.with_seq(n)
             + "INSERT INTO members (id, name, gender, id_number, birth_date, phone, category,"
-            " stage, status, joined_on, org_id, retired, flag_lapse_risk, flag_unreachable, created_at,"
-            " updated_at, paid_through_month, last_checkin_month, last_attended_month,"
+            " stage, status, joined_on, org_id, retired, flag_lapse_risk, flag_unreachable,"
+            " created_at, updated_at, paid_through_month, last_checkin_month, last_attended_month,"
             " last_reached_at) "
             f"SELECT i, 'member ' || i, CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END,"
             f" {d.pad('i', 18)}, '1995-01-01', '+86138' || {d.pad('i', 8)},"
