@@ -48,6 +48,12 @@ STEP_LABELS = {
     "approval": _l("Committee approval"),
     "resolved": _l("Caught up"),
 }
+PROPOSAL_LABELS = {
+    "suspension": _l("Suspension"),
+    "probation_loss": _l("Loss of probationary status"),
+    "removal": _l("Removal"),
+}
+DECISION_LABELS = {"remove": _l("Remove"), "retain": _l("Retain")}
 ESCALATION_LABELS = {
     "introducer": _l("Introducer"),
     "university": _l("University / class teacher"),
@@ -70,6 +76,8 @@ def lapse_labels():
         "lapse_outcome_label": lambda o: OUTCOME_LABELS[getattr(o, "value", o)] if o else "",
         "lapse_step_label": lambda k: STEP_LABELS.get(k, k),
         "escalation_label": lambda k: ESCALATION_LABELS[getattr(k, "value", k)],
+        "proposal_label": lambda k: PROPOSAL_LABELS[getattr(k, "value", k)],
+        "decision_label": lambda d: DECISION_LABELS.get(d, d),
     }
 
 
