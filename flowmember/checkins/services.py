@@ -236,6 +236,10 @@ def _update_member_contact(actor, member: Member, phone: str | None, employer) -
     )
 
 
+def checkin_for_month(member_id: int, month: int) -> Checkin | None:
+    return _for_month(member_id, month)
+
+
 def checkins_of(member_id: int):
     """Select of a member's check-ins, newest month first."""
     return select(Checkin).where(Checkin.member_id == member_id).order_by(Checkin.month.desc())

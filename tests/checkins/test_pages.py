@@ -1,0 +1,169 @@
+"""Pages: the member's check-in pages and the staff pages (session login, CSRF-checked forms)."""
+
+import re
+
+from flask import g
+
+from sqlalchemy import func, select
+
+from flowmember.checkins import activities, services
+from flowmember.checkins.models import Attendance, Checkin, ContactAttempt
+from flowmember.core.auth import SYSTEM
+from flowmember.extensions import db
+
+from .conftest import BEIJING
+
+PASSWORD = "a-long-test-password"
+
+
+def _fresh_csrf():
+    """The ``app`` fixture keeps one app context (and so one ``g``) for the whole test, and
+    Flask-WTF caches the token in ``g``: drop it so each page render makes the session's own."""
+    g.pop("csrf_token", None)
+
+
+def _login(client, user):
+    _fresh_csrf()
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    r = client.post(
+        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return _csrf(client, "/login")  # logging in starts a new session with a new token
+
+
+def _csrf(client, path):
+    _fresh_csrf()
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def test_checkin_page_api_and_list_with_the_session(
+    client, make_member, make_member_user, branch, grant_consent, freeze
+):
+    freeze("2026-11-21")
+    member = make_member(org=branch, category="migrant")
+    user = make_member_user(member)
+    _login(client, user)
+    page = client.get("/m/checkin")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'id="checkin-form"' in html and 'data-month="2026-11"' in html
+    assert 'id="consent-box" class="consent" >' in html  # shown: no consent yet
+    assert "js/checkin.js" in html
+    token = _csrf(client, "/m/checkin")
+    body = {"report": "页面提交", "location": BEIJING}
+    # The page's script calls the API with the cookie and X-CSRFToken; without it: refused.
+    assert client.post("/api/v1/me/checkins", json=body).status_code == 400
+    headers = {"X-CSRFToken": token}
+    r = client.post("/api/v1/me/checkins", json=body, headers=headers)
+    assert r.status_code == 409, r.get_json()
+    grant_consent(member)
+    assert client.post("/api/v1/me/checkins", json=body, headers=headers).status_code == 201
+    listed = client.get("/m/checkins").get_data(as_text=True)
+    assert 'data-month="2026-11"' in listed and "页面提交" in listed and "北京市" in listed
+    again = client.get("/m/checkin").get_data(as_text=True)
+    assert 'id="checkin-done"' in again and 'data-consent="yes"' in again
+
+
+def test_staff_cannot_open_member_pages_and_members_not_staff_pages(
+    client, secretary, make_member, make_member_user, branch
+):
+    _login(client, secretary)
+    assert client.get("/m/checkin").status_code == 403
+    client.post("/logout", data={"csrf_token": _csrf(client, "/activities")})
+    member = make_member(org=branch)
+    _login(client, make_member_user(member))
+    assert client.get("/activities").status_code == 403
+    assert client.get(f"/members/{member.id}/contacts").status_code == 403
+
+
+def test_contact_form_on_the_member_contacts_page(client, secretary, make_member, branch, freeze):
+    freeze("2026-11-21")
+    member = make_member(org=branch)
+    token = _login(client, secretary)
+    r = client.post(
+        f"/members/{member.id}/contacts",
+        data={"csrf_token": token, "channel": "phone", "outcome": "reached", "note": "已联系"},
+    )
+    assert r.status_code == 302
+    assert db.session.scalar(select(ContactAttempt.note)) == "已联系"
+    assert "已联系" in client.get(f"/members/{member.id}/contacts").get_data(as_text=True)
+    # Without the CSRF token nothing is written.
+    r = client.post(f"/members/{member.id}/contacts", data={"channel": "sms", "outcome": "reached"})
+    assert r.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(ContactAttempt)) == 1
+
+
+def test_attendance_grid_saves_the_whole_branch_in_one_form(
+    client, secretary, make_member, branch, freeze
+):
+    freeze("2026-11-21")
+    members = [make_member(org=branch) for _ in range(12)]
+    token = _login(client, secretary)
+    r = client.post(
+        "/activities",
+        data={
+            "csrf_token": token,
+            "org_id": branch.id,
+            "kind": "member_meeting",
+            "title": "支部党员大会",
+            "held_on": "2026-11-20",
+        },
+    )
+    assert r.status_code == 302
+    grid_url = r.headers["Location"]
+    grid = client.get(grid_url).get_data(as_text=True)
+    assert grid.count('type="radio"') == 12 * 4
+    form = {"csrf_token": token}
+    form.update({f"status-{m.id}": "present" for m in members[:10]})
+    form[f"status-{members[10].id}"] = "excused"
+    assert client.post(grid_url, data=form).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 11
+    assert "checked" in client.get(grid_url).get_data(as_text=True)
+
+
+def test_missing_page_and_reminder_button(client, secretary, make_member, branch, freeze):
+    from flowmember.reminders.models import Notice
+
+    freeze("2026-11-21")
+    owing = make_member(org=branch, category="graduate")
+    done = make_member(org=branch, category="graduate")
+    services.submit_checkin(SYSTEM, done, report="ok")
+    db.session.commit()
+    token = _login(client, secretary)
+    html = client.get(f"/checkins/missing?org_id={branch.id}").get_data(as_text=True)
+    assert f'data-member="{owing.id}"' in html and f'data-member="{done.id}"' not in html
+    assert 'id="remind-form"' in html
+    r = client.post(
+        "/checkins/missing", data={"csrf_token": token, "org_id": branch.id, "month": "2026-11"}
+    )
+    assert r.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 1
+    assert client.get(f"/attendance/missing?org_id={branch.id}").status_code == 200
+
+
+def test_member_confirms_online_attendance_on_the_page(
+    client, make_member, make_member_user, branch, freeze
+):
+    freeze("2026-11-21")
+    member = make_member(org=branch)
+    activity = activities.create_activity(
+        SYSTEM,
+        org_id=branch.id,
+        kind="lecture",
+        title="线上党课",
+        held_on=freeze.now.date(),
+        online=True,
+    )
+    db.session.commit()
+    token = _login(client, make_member_user(member))
+    assert "线上党课" in client.get("/m/activities").get_data(as_text=True)
+    r = client.post(
+        "/m/activities",
+        data={"csrf_token": token, "activity_id": activity.id, "code": activity.code},
+    )
+    assert r.status_code == 302
+    assert db.session.scalar(select(Attendance.status)).value == "online"
+    assert db.session.scalar(select(func.count()).select_from(Checkin)) == 0
