@@ -3,7 +3,6 @@
 import re
 
 from flask import g
-
 from sqlalchemy import func, select
 
 from flowmember.checkins import activities, services
