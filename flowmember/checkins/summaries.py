@@ -113,24 +113,28 @@ def rebuild_summaries(check_only: bool = False) -> dict:
     """Compare the summary columns with history and (unless ``check_only``) repair them.
 
     Returns ``{"members": n, "mismatches": {column: count}, "total_mismatches": n,
-    "examples": [{member_id, column}], "repaired": bool}``. One COUNT per column and one
-    UPDATE for all members: no Python loop over members."""
-    members = db.session.scalar(select(func.count()).select_from(Member)) or 0
-    mismatches: dict[str, int] = {}
+    "examples": [{member_id, column}], "repaired": bool}``. One SELECT comparing every member
+    and one UPDATE for the differing ones: no Python loop over members."""
+    differs = {c: getattr(Member, c).is_distinct_from(EXPRESSIONS[c]()) for c in SUMMARY_COLUMNS}
+    counts = db.session.execute(
+        select(
+            func.count(Member.id),
+            *[func.coalesce(func.sum(case((d, 1), else_=0)), 0) for d in differs.values()],
+        )
+    ).one()
+    members = counts[0] or 0
+    mismatches = {c: int(v) for c, v in zip(SUMMARY_COLUMNS, counts[1:], strict=True)}
     examples: list[dict] = []
-    for column in SUMMARY_COLUMNS:
-        differs = getattr(Member, column).is_distinct_from(EXPRESSIONS[column]())
-        mismatches[column] = db.session.scalar(select(func.count(Member.id)).where(differs)) or 0
-        if mismatches[column]:
-            ids = db.session.scalars(select(Member.id).where(differs).order_by(Member.id).limit(5))
-            examples.extend({"member_id": i, "column": column} for i in ids)
+    for column, count in mismatches.items():
+        if count:
+            stmt = select(Member.id).where(differs[column]).order_by(Member.id).limit(5)
+            examples.extend({"member_id": i, "column": column} for i in db.session.scalars(stmt))
     total = sum(mismatches.values())
     repaired = False
     if total and not check_only:
-        stmt = update(Member).values(**{c: EXPRESSIONS[c]() for c in SUMMARY_COLUMNS})
-        stmt = stmt.where(
-            or_(*[getattr(Member, c).is_distinct_from(EXPRESSIONS[c]()) for c in SUMMARY_COLUMNS])
-        )
+        # Every row in one pass (each value computed once); updated_at is left as it was.
+        values = {c: EXPRESSIONS[c]() for c in SUMMARY_COLUMNS}
+        stmt = update(Member).values(updated_at=Member.updated_at, **values)
         db.session.execute(stmt.execution_options(synchronize_session=False))
         db.session.expire_all()
         repaired = True
