@@ -140,6 +140,59 @@ def new():
     return render_template("transfers/new.html", members=members, orgs=orgs, form=form, errors={})
 
 
+INFLOW_TEXT = (
+    "name",
+    "id_number",
+    "phone",
+    "ethnicity",
+    "employer",
+    "letter_no",
+    "from_org_name",
+    "identity_check_note",
+)
+INFLOW_DATES = ("joined_on", "received_on", "issued_on")
+
+
+@bp.route("/transfers/inflow", methods=["GET", "POST"])
+@staff_required
+def inflow_page():
+    """Register a member arriving with a paper letter from an org outside the system."""
+    orgs = db.session.scalars(scoped(select(Org), Org, current_user).order_by(Org.path)).all()
+    form = request.form
+    if request.method == "POST":
+        data = {k: (form.get(k) or "").strip() or None for k in INFLOW_TEXT}
+        for key in INFLOW_DATES:
+            data[key] = _parse_date(form.get(key))
+        data.update(
+            gender=form.get("gender") or None,
+            stage=form.get("stage") or None,
+            org_id=_form_int("org_id"),
+            identity_checked=form.get("identity_checked") == "yes",
+        )
+        data = {k: v for k, v in data.items() if v is not None}
+        errors = {
+            k: ["Required."]
+            for k in ("name", "gender", "id_number", "phone", "stage", "joined_on", "org_id")
+            if k not in data
+        }
+        try:
+            if errors:
+                from flowmember.core.errors import ValidationError
+
+                raise ValidationError(errors)
+            t = inflow.register_inflow(current_user, data)
+            db.session.commit()
+        except FlowMemberError as err:
+            db.session.rollback()
+            flash(_error_text(err), "error")
+            return render_template(
+                "transfers/inflow.html", orgs=orgs, form=form, errors=err.errors or {}
+            ), 422
+        flash(_("The member was registered."), "success")
+        return redirect(url_for(".detail", transfer_id=t.id))
+    return render_template("transfers/inflow.html", orgs=orgs, form=form, errors={})
+
+
 def _error_text(err: FlowMemberError) -> str:
     if err.errors:
         fields = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in err.errors.items())

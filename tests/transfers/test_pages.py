@@ -206,3 +206,39 @@ def test_member_asks_for_a_transfer_on_a_phone(phone_page, world, make_member_us
         world.member.id,
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_inflow_page_registers_the_member(client, world):
+    from datetime import date
+
+    from tests.conftest import id_number_for
+
+    _login(client, world.sec_a2)
+    token = _csrf(client, "/transfers/inflow")
+    data = {
+        "csrf_token": token,
+        "letter_no": "NS-2026-0412",
+        "from_org_name": "Nanshan street committee",
+        "received_on": "2026-10-30",
+        "name": "Inflow Member",
+        "gender": "female",
+        "id_number": id_number_for(date(1996, 4, 12), 78),
+        "phone": "13900002222",
+        "stage": "full",
+        "joined_on": "2019-06-01",
+        "org_id": str(world.a2.id),
+        "identity_check_note": "Talk held",
+    }
+    unchecked = client.post("/transfers/inflow", data=data)
+    assert unchecked.status_code == 422
+    assert "identity_checked" in unchecked.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Transfer)) == 0
+    response = client.post("/transfers/inflow", data={**data, "identity_checked": "yes"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-800:]
+    t = db.session.scalars(select(Transfer)).one()
+    assert (t.direction.value, t.letter_no, t.identity_check_note) == (
+        "inflow",
+        "NS-2026-0412",
+        "Talk held",
+    )
+    assert db.session.get(Member, t.member_id).org_id == world.a2.id
