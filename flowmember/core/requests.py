@@ -13,7 +13,7 @@ from flask_login import current_user
 from flowmember.core.errors import AuthenticationError, PermissionDenied
 
 API_PREFIX = "/api/v1/"
-MEMBER_PREFIX = "/api/v1/me"
+MEMBER_PATH = "/api/v1/me"
 OPEN_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
 
 
@@ -52,10 +52,14 @@ def authenticate_api_request() -> None:
         raise AuthenticationError("Authentication required.")
     g.actor = user
     if user.role == "member":
-        if not (request.path.startswith(MEMBER_PREFIX) or _view_flag("_member_allowed")):
+        if not (_is_me_path() or _view_flag("_member_allowed")):
             raise PermissionDenied("Members may use only their own pages (/me).")
-    elif request.path.startswith(MEMBER_PREFIX):
+    elif _is_me_path():
         raise PermissionDenied("Only members have /me.")
+
+
+def _is_me_path() -> bool:
+    return request.path == MEMBER_PATH or request.path.startswith(MEMBER_PATH + "/")
 
 
 def init_app(app: Flask) -> None:

@@ -146,3 +146,20 @@ def test_token_ttl_is_configurable(app, client, make_user):
     finally:
         app.config["TOKEN_TTL"] = timedelta(hours=12)
     assert body["expires_in"] == 300
+
+
+@pytest.mark.parametrize(
+    ("path", "member_status", "staff_status"),
+    [
+        ("/auth/whoami", 200, 200),  # marked for members
+        ("/orgs", 403, 200),
+        ("/users", 403, 200),
+    ],
+)
+def test_members_are_kept_to_their_own_endpoints(
+    api, make_user, make_member, make_member_user, path, member_status, staff_status
+):
+    member = make_member()
+    admin = make_user("admin")
+    assert api.as_(make_member_user(member)).get(path).status_code == member_status
+    assert api.as_(admin).get(path).status_code == staff_status
