@@ -20,7 +20,7 @@ from flowmember.core.time import now_utc
 from flowmember.extensions import db
 from flowmember.reminders import rules
 from flowmember.reminders.channels import Message, get_channel
-from flowmember.reminders.messages import Skip, recipient_for, render
+from flowmember.reminders.messages import Skip, recipient_for, recipients_for, render
 from flowmember.reminders.models import Reminder, ReminderDelivery, ReminderStatus
 
 log = logging.getLogger(__name__)
@@ -100,12 +100,14 @@ def _record(reminder, channel, provider, status, *, error=None, message_id=None,
     )
 
 
-def deliver(reminder: Reminder, *, now: datetime | None = None) -> str:
+def deliver(reminder: Reminder, *, now: datetime | None = None, recipient=None) -> str:
     """Try to deliver one claimed reminder; returns sent | retry | deferred | failed | skipped.
     The caller commits."""
     now = now or now_utc()
     try:
-        recipient = recipient_for(reminder)
+        if isinstance(recipient, Skip):
+            raise recipient
+        recipient = recipient or recipient_for(reminder)
         rendered = render(reminder, recipient)
     except Skip as exc:
         reminder.status = ReminderStatus.skipped
@@ -184,10 +186,17 @@ def dispatch(*, now: datetime | None = None, limit: int = 200, rounds: int = 50)
         if not ids:
             break
         counts["claimed"] += len(ids)
+        # plain rows, not ORM objects: the per-reminder commits would expire them all each time
+        batch = db.session.execute(
+            select(Reminder.id, Reminder.member_id, Reminder.user_id, Reminder.kind).where(
+                Reminder.id.in_(ids)
+            )
+        ).all()
+        recipients = recipients_for(batch)
         for rid in ids:
             reminder = db.session.get(Reminder, rid)
             try:
-                outcome = deliver(reminder, now=now)
+                outcome = deliver(reminder, now=now, recipient=recipients.get(rid))
             except Exception:
                 log.exception("reminder %s could not be delivered", rid)
                 db.session.rollback()

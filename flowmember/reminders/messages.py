@@ -4,8 +4,10 @@ otherwise), with the member's name, the months and amount owed and a link to the
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+from babel import Locale
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -48,28 +50,74 @@ class Recipient:
     is_staff: bool = False
 
 
-def recipient_for(reminder: Reminder) -> Recipient:
+def recipients_for(reminders) -> dict[int, Recipient | Skip]:
+    """The recipient of each reminder (Reminder objects or rows with id, member_id, user_id,
+    kind; by reminder id), loaded with one query per table; a
+    member no longer active maps to Skip (batch notices still reach them)."""
     from flowmember.accounts.models import User
     from flowmember.members.models import Member
 
-    if reminder.member_id is None:
-        user = db.session.get(User, reminder.user_id)
-        return Recipient(user.display_name, user.locale or DEFAULT_LOCALE, is_staff=True)
-    member = db.session.get(Member, reminder.member_id)
-    if member.status != "active" and reminder.kind != "notice":
-        raise Skip(f"member is {member.status}")
-    locale = db.session.scalar(select(User.locale).where(User.member_id == member.id))
-    pref = db.session.scalar(
-        select(ReminderPreference).where(ReminderPreference.member_id == member.id)
+    member_ids = {r.member_id for r in reminders if r.member_id is not None}
+    user_ids = {r.user_id for r in reminders if r.member_id is None}
+    members = {
+        row.id: row
+        for row in db.session.execute(
+            select(Member.id, Member.name, Member.phone, Member.email, Member.status).where(
+                Member.id.in_(member_ids)
+            )
+        )
+    }
+    locales = dict(
+        db.session.execute(
+            select(User.member_id, User.locale).where(User.member_id.in_(member_ids))
+        ).all()
     )
-    return Recipient(
-        member.name,
-        locale if locale in current_app.config["LANGUAGES"] else DEFAULT_LOCALE,
-        phone=member.phone,
-        email=member.email,
-        wechat_openid=pref.wechat_openid if pref else None,
-        channels=list(pref.channels) if pref else None,
-    )
+    prefs = {
+        row.member_id: row
+        for row in db.session.execute(
+            select(
+                ReminderPreference.member_id,
+                ReminderPreference.channels,
+                ReminderPreference.wechat_openid,
+            ).where(ReminderPreference.member_id.in_(member_ids))
+        )
+    }
+    users = {
+        row.id: row
+        for row in db.session.execute(
+            select(User.id, User.display_name, User.locale).where(User.id.in_(user_ids))
+        )
+    }
+    languages = current_app.config["LANGUAGES"]
+    out: dict[int, Recipient | Skip] = {}
+    for r in reminders:
+        if r.member_id is None:
+            user = users[r.user_id]
+            out[r.id] = Recipient(user.display_name, user.locale or DEFAULT_LOCALE, is_staff=True)
+            continue
+        member = members[r.member_id]
+        if member.status != "active" and r.kind != "notice":
+            out[r.id] = Skip(f"member is {member.status}")
+            continue
+        locale = locales.get(r.member_id)
+        pref = prefs.get(r.member_id)
+        out[r.id] = Recipient(
+            member.name,
+            locale if locale in languages else DEFAULT_LOCALE,
+            phone=member.phone,
+            email=member.email,
+            wechat_openid=pref.wechat_openid if pref else None,
+            channels=list(pref.channels) if pref else None,
+        )
+    return out
+
+
+def recipient_for(reminder: Reminder) -> Recipient:
+    """The recipient of one reminder (raises Skip when the member is no longer active)."""
+    found = recipients_for([reminder])[reminder.id]
+    if isinstance(found, Skip):
+        raise found
+    return found
 
 
 def _unpaid(member_id: int, up_to: int) -> list[tuple[int, int]]:
@@ -151,6 +199,11 @@ def _values(reminder: Reminder, recipient: Recipient) -> dict:
     return values
 
 
+@functools.cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
 @dataclass
 class Rendered:
     subject: str
@@ -163,7 +216,7 @@ class Rendered:
 def render(reminder: Reminder, recipient: Recipient) -> Rendered:
     """Subject, short text (SMS / WeChat) and body of the reminder in the recipient's language."""
     template = current_app.jinja_env.get_template(f"reminders/messages/{reminder.kind.value}.txt")
-    with force_locale(recipient.locale):
+    with force_locale(_locale(recipient.locale)):
         values = _values(reminder, recipient)
         parts = {
             part: template.render(part=part, **values).strip()
