@@ -261,6 +261,8 @@ def unreachable():
             "last_reached_at": m.last_reached_at,
             "last_checkin_month": months.to_str(m.last_checkin_month),
             "escalation_contacts": contacts[m.id],
+            "employer": m.employer,
+            "university": m.university,
         }
         for m in members
     ]

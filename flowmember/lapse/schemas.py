@@ -148,6 +148,9 @@ class UnreachableSchema(Schema):
     last_reached_at = fields.AwareDateTime(allow_none=True)
     last_checkin_month = fields.String(allow_none=True)
     escalation_contacts = fields.List(fields.Nested(EscalationSchema))
+    #: From the member's record: where else to ask.
+    employer = fields.String(allow_none=True)
+    university = fields.String(allow_none=True)
 
 
 class StatusReasonArgs(Schema):
