@@ -47,13 +47,18 @@ TARGETS: dict[str, TransferStatus] = {
 }
 
 
+#: How the 409 message names an action that is not a plain verb.
+ACTION_WORDS = {"letter": "print the letter", "archive_handover": "record an archive handover"}
+
+
 class IllegalTransition(Exception):
     """An action the current status does not allow (the API answers 409)."""
 
     def __init__(self, current: TransferStatus, action: str):
         self.current = TransferStatus(current)
         self.action = action
-        super().__init__(f"Transfer is {self.current.value}; cannot {action.replace('_', ' ')}")
+        words = ACTION_WORDS.get(action, action)
+        super().__init__(f"Transfer is {self.current.value}; cannot {words}")
 
 
 def expires_on(issued_on: date, validity_days: int) -> date:

@@ -91,6 +91,15 @@ def get_transfer(actor, transfer_id: int, *, for_update: bool = False) -> Transf
     return get_scoped(Transfer, transfer_id, actor, what="Transfer", for_update=for_update)
 
 
+def printable(actor, transfer_id: int) -> Transfer:
+    """A letter this system issued, in a state that has a letter (else 409)."""
+    t = get_transfer(actor, transfer_id)
+    if t.direction != Direction.out:
+        raise Conflict("This transfer came in on a paper letter; there is no letter to print.")
+    _check(t, "letter")
+    return t
+
+
 def _audit(actor, action: str, t: Transfer, before: dict | None = None, reason=None) -> None:
     after = audit.snapshot(t, AUDIT_FIELDS)
     if before is not None:
@@ -281,8 +290,10 @@ def receive(actor, transfer_id: int, *, received_on: date | None = None, note=No
         raise _illegal(t.effective_status(today), "receive")
     if msg := rules.receipt_date_error(received_on, t.issued_on, today):
         raise ValidationError({"received_on": [msg]})
-    # A receipt dated inside the validity counts, even if recorded later (paper receipts).
-    _check(t, "receive", received_on)
+    # A receipt dated inside the validity counts, even if recorded later (paper receipts) and
+    # even if the expiry job has already stored "expired".
+    if rules.is_expired(t.expires_on, received_on):
+        raise _illegal(S.expired, "receive")
     before = audit.snapshot(t, AUDIT_FIELDS)
     _conditional(
         t,

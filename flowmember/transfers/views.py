@@ -307,8 +307,7 @@ def _parse_datetime(value: str | None) -> datetime:
 def letter(transfer_id: int):
     """The printable letter (an audited read: it shows the full ID number)."""
     try:
-        t = services.get_transfer(current_user, transfer_id)
-        services._check(t, "letter")
+        t = services.printable(current_user, transfer_id)
     except FlowMemberError as err:
         abort(404 if err.status_code == 404 else 409)
     html = render_template(

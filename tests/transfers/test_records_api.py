@@ -53,7 +53,8 @@ def test_no_letter_before_issue(api, start, world):
     t = start(to=world.a2)
     response = api.as_(world.sec_a1).get(f"/transfers/{t['id']}/letter")
     assert response.status_code == 409
-    assert response.get_json()["message"].startswith("Transfer is requested; cannot letter")
+    message = response.get_json()["message"]
+    assert message.startswith("Transfer is requested; cannot print the letter")
     assert _reads() == 0
 
 
@@ -64,6 +65,13 @@ HANDOVER = {
     "handed_over_by": "Organiser of the town committee",
     "received_by": "Secretary of branch A2",
 }
+
+
+def test_inflow_has_no_letter_to_print(api, world):
+    created = api.as_(world.sec_a2).post("/transfers/inflow", json=_inflow_body(world))
+    response = api.as_(world.sec_a2).get(f"/transfers/{created.get_json()['id']}/letter")
+    assert response.status_code == 409
+    assert _reads() == 0
 
 
 def test_archive_handover_recorded_and_audited(api, world, issued):

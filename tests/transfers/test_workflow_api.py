@@ -440,6 +440,24 @@ def test_in_transit_member_ids(api, start, world):
     assert not is_in_transit(world.member.id)
 
 
+def test_paper_receipt_inside_validity_after_the_expiry_job(api, start, world, _today):
+    from flowmember.transfers.services import mark_expired
+
+    t = _issued(api, start, world, to_name="Outside org", validity_days=10)
+    _today(date(2026, 11, 20))
+    assert mark_expired(date(2026, 11, 20)) == 1
+    db.session.commit()
+    late = api.as_(world.sec_a1).post(
+        f"/transfers/{t['id']}/receive", json={"received_on": "2026-11-12"}
+    )
+    assert late.status_code == 409
+    ok = api.as_(world.sec_a1).post(
+        f"/transfers/{t['id']}/receive", json={"received_on": "2026-11-11"}
+    )
+    assert ok.status_code == 200, ok.get_json()
+    assert ok.get_json()["status"] == "received"
+
+
 def test_mark_expired_job_and_reads_agree(api, start, world):
     from flowmember.transfers.services import mark_expired
 
