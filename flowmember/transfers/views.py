@@ -221,6 +221,9 @@ def detail(transfer_id: int):
     receipt_side = receiving if t.to_org_id is not None else issuing
     if not issuing:
         allowed -= {"approve", "cancel", "reissue"}
+    awaiting_committee = status == TransferStatus.approved
+    if awaiting_committee and not services._may_approve_as_committee(current_user, t):
+        allowed.discard("approve")
     if not receipt_side:
         allowed -= {"receive", "return"}
     return render_template(
@@ -229,6 +232,7 @@ def detail(transfer_id: int):
         status=status,
         allowed=allowed,
         steps=allowed - {"letter", "archive_handover"},
+        awaiting_committee=awaiting_committee,
         tz=LOCAL_TZ,
         handovers=handovers,
         today=today,

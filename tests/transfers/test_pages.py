@@ -242,3 +242,18 @@ def test_inflow_page_registers_the_member(client, world):
         "Talk held",
     )
     assert db.session.get(Member, t.member_id).org_id == world.a2.id
+
+
+def test_committee_step_offered_only_to_the_committee(client, api, start, world):
+    t = start(to=world.b1)
+    api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve")
+    _login(client, world.sec_a1)
+    branch_view = client.get(f"/transfers/{t['id']}").get_data(as_text=True)
+    assert "action-approve" not in branch_view and "action-cancel" in branch_view
+    client.post("/logout", data={"csrf_token": _csrf(client, "/transfers")})
+    _login(client, world.admin_top)
+    token = _csrf(client, f"/transfers/{t['id']}")
+    committee_view = client.get(f"/transfers/{t['id']}").get_data(as_text=True)
+    assert "action-approve" in committee_view
+    client.post(f"/transfers/{t['id']}/approve", data={"csrf_token": token})
+    assert db.session.get(Transfer, t["id"]).letter_no == "DH-2026-0001"
