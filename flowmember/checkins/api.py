@@ -34,7 +34,7 @@ from flowmember.core.api import Blueprint, QueryPage
 from flowmember.core.auth import current_actor, current_member, get_scoped, roles, scoped
 from flowmember.core.idempotency import idempotent
 from flowmember.core.time import today_local
-from flowmember.extensions import db
+from flowmember.extensions import db, limiter
 from flowmember.members.models import Member
 
 blp = Blueprint(
@@ -279,6 +279,7 @@ def my_activities(pagination_parameters):
 
 
 @blp.route("/me/activities/<int:activity_id>/attendance", methods=["POST"])
+@limiter.limit("30 per minute")
 @blp.arguments(ConfirmArgs)
 @blp.response(200, AttendanceSchema)
 def confirm_online_attendance(args, activity_id):
@@ -323,3 +324,15 @@ def remind_missing_checkins(args):
 def missing_attendance(args):
     """Active members without org life this quarter (in-province) or half-year (out)"""
     return services.members_missing_attendance(current_actor(), args.get("org_id"))
+
+
+@blp.route("/attendance/missing/remind", methods=["POST"])
+@roles(*ORG_LIFE)
+@blp.arguments(MissingAttendanceArgs)
+@blp.response(202, RemindResultSchema)
+def remind_missing_attendance(args):
+    """Send one batch reminder to every member on the missing-org-life list"""
+    text = _("Please take part in your branch's organisation life this period.")
+    count = services.remind_missing_attendance(current_actor(), args.get("org_id"), text)
+    db.session.commit()
+    return {"count": count, "month": months.of(today_local())}

@@ -30,6 +30,8 @@ __all__ = [
     "purge_location_history",
     "rebuild_summaries",
     "record_contact",
+    "remind_missing_attendance",
+    "remind_missing_checkins",
     "submit_checkin",
 ]
 
@@ -349,6 +351,19 @@ def remind_missing_checkins(actor, org_id: int | None, month: int, text: str) ->
         db.session.scalars(
             members_missing_checkin(actor, org_id, month).with_only_columns(Member.id)
         )
+    )
+    if ids:
+        enqueue_batch(actor, member_ids=ids, text=text)
+    return len(ids)
+
+
+def remind_missing_attendance(actor, org_id: int | None, text: str) -> int:
+    """Hand the members without org life this period to the reminders package as one batch
+    notice; returns how many members it names."""
+    from flowmember.reminders.services import enqueue_batch
+
+    ids = list(
+        db.session.scalars(members_missing_attendance(actor, org_id).with_only_columns(Member.id))
     )
     if ids:
         enqueue_batch(actor, member_ids=ids, text=text)

@@ -369,10 +369,22 @@ def missing_checkins():
     )
 
 
-@bp.route("/attendance/missing")
+@bp.route("/attendance/missing", methods=["GET", "POST"])
 @staff_required
 def missing_attendance():
     org_id = _list_org_id()
+    if request.method == "POST":
+        if current_user.role not in ORG_LIFE_ROLES:
+            abort(403)
+        text = _("Please take part in your branch's organisation life this period.")
+        try:
+            count = services.remind_missing_attendance(current_user, org_id, text)
+            db.session.commit()
+            flash(_("Reminder handed over for %(count)s members.", count=count), "success")
+        except FlowMemberError as exc:
+            db.session.rollback()
+            _flash_error(exc)
+        return redirect(url_for(".missing_attendance", org_id=org_id))
     rows = db.session.scalars(services.members_missing_attendance(current_user, org_id)).all()
     return render_template(
         "checkins/missing.html",
@@ -381,6 +393,6 @@ def missing_attendance():
         org_id=org_id,
         month=None,
         missed={},
-        may_remind=False,
+        may_remind=current_user.role in ORG_LIFE_ROLES,
         mode="attendance",
     )

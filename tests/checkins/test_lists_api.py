@@ -107,3 +107,17 @@ def test_batch_reminder_hand_off(api, secretary, branch, make_member, freeze):
     assert "2026-11" in notice.text
     r = api.as_(secretary).post("/checkins/missing/remind", json={"month": "2026-12"})
     assert r.status_code == 422
+
+
+def test_batch_reminder_for_missing_org_life(api, secretary, branch, make_member, freeze):
+    from sqlalchemy import func, select
+
+    from flowmember.reminders.models import Notice
+
+    freeze("2026-11-21")
+    make_member(org=branch)
+    make_member(org=branch, last_attended_month=months.parse("2026-10"))
+    r = api.as_(secretary).post("/attendance/missing/remind", json={"org_id": branch.id})
+    assert r.status_code == 202, r.get_json()
+    assert r.get_json()["count"] == 1
+    assert db.session.scalar(select(func.count()).select_from(Notice)) == 1
