@@ -106,3 +106,18 @@ def test_unreachable_page_lists_escalation_contacts(client, tree, make_member):
     _login(client, tree.secretary)
     html = client.get("/lapse/unreachable").get_data(as_text=True)
     assert "Silent member" in html and "A parent" in html and "tel:+8613900000000" in html
+
+
+def test_case_strip_fits_a_phone_in_chromium(phone_page, tree, case):
+    page = phone_page
+    page.goto("/login")
+    page.fill("input[name=login]", tree.secretary.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard")
+    page.goto("/lapse")
+    assert page.locator(".lapse-strip li.missed").count() == 6
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto(f"/lapse/{case.id}")
+    assert page.locator("form select[name=decision]").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
