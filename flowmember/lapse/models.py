@@ -64,7 +64,8 @@ class LapseCase(MemberScoped, db.Model):
         str_enum(CaseStatus, "lapse_case_status"), default=CaseStatus.open
     )
     outcome: Mapped[CaseOutcome | None] = mapped_column(str_enum(CaseOutcome, "lapse_outcome"))
-    #: Evidence: the run of missed months per criterion, month indexes (None = criterion clean).
+    #: Evidence: the run of missed months per criterion with a run of 3+ months, month indexes
+    #: (None = no such run on that criterion).
     dues_from: Mapped[int | None] = mapped_column()
     dues_to: Mapped[int | None] = mapped_column()
     org_life_from: Mapped[int | None] = mapped_column()

@@ -371,11 +371,13 @@ def run_lapse_sweep(as_of: date) -> dict:
         lc.c.member_id == r.c.member_id,
         lc.c.status.in_([CaseStatus.open.value, CaseStatus.decided.value]),
     )
+    # Evidence: every criterion with a run of 3+ months (the runs the trim step verified).
     columns = {"member_id": r.c.member_id, "org_id": r.c.org_id}
+    at_risk_from = last - rules.WARNING_THRESHOLDS[0] + 1
     for criterion in CRITERIA:
         start = r.c[f"{criterion}_from"]
-        columns[f"{criterion}_from"] = case((start <= last, start), else_=None)
-        columns[f"{criterion}_to"] = case((start <= last, _lit(last)), else_=None)
+        columns[f"{criterion}_from"] = case((start <= at_risk_from, start), else_=None)
+        columns[f"{criterion}_to"] = case((start <= at_risk_from, _lit(last)), else_=None)
     columns.update(
         opened_on=literal(as_of, Date),
         status=literal(CaseStatus.open.value),

@@ -266,3 +266,27 @@ def test_valid_reason_rows_are_scoped(make_member, tree):
     )
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(ValidReason)) == 1
+
+
+def test_evidence_lists_every_criterion_at_risk(make_member, dues_history):
+    member = make_member(category="graduate", last_checkin_month=months.parse("2026-07"))
+    dues_history(member, paid_through="2026-04")
+    services.lapse_sweep(NOV30)
+    (case,) = cases(member)
+    assert case.criteria["dues"] == [
+        "2026-05",
+        "2026-06",
+        "2026-07",
+        "2026-08",
+        "2026-09",
+        "2026-10",
+    ]
+    assert case.criteria["reports"] == ["2026-08", "2026-09", "2026-10"]
+
+
+def test_short_runs_are_not_evidence(make_member, dues_history):
+    member = make_member(category="graduate", last_checkin_month=months.parse("2026-08"))
+    dues_history(member, paid_through="2026-04")
+    services.lapse_sweep(NOV30)
+    (case,) = cases(member)
+    assert case.criteria["reports"] == []  # Sep..Oct: 2 months, below the warning level
