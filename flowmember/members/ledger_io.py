@@ -86,8 +86,8 @@ class ImportReport:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> tuple[list, Iterator[tuple[int, list]], int]:
-    """(header cells, iterator of (row number, cells), row count estimate)."""
+def read_rows(path: Path) -> tuple[list, Iterator[tuple[int, list]], int, Callable[[], None]]:
+    """(header cells, iterator of (row number, cells), row count estimate, close)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -95,7 +95,7 @@ def read_rows(path: Path) -> tuple[list, Iterator[tuple[int, list]], int]:
         if not rows:
             raise ValidationError({"file": ["The file is empty."]})
         body = [(i + 2, r) for i, r in enumerate(rows[1:]) if any(c.strip() for c in r)]
-        return rows[0], iter(body), len(body)
+        return rows[0], iter(body), len(body), lambda: None
     if suffix in (".xlsx", ".xlsm"):
         wb = load_workbook(path, read_only=True, data_only=True)
         ws = wb.worksheets[0]
@@ -107,14 +107,11 @@ def read_rows(path: Path) -> tuple[list, Iterator[tuple[int, list]], int]:
         count = max((ws.max_row or 1) - 1, 0)
 
         def gen():
-            try:
-                for n, r in enumerate(it, start=2):
-                    if any(c not in (None, "") for c in r):
-                        yield n, list(r)
-            finally:
-                wb.close()
+            for n, r in enumerate(it, start=2):
+                if any(c not in (None, "") for c in r):
+                    yield n, list(r)
 
-        return list(header), gen(), count
+        return list(header), gen(), count, wb.close
     raise ValidationError({"file": ["Use an .xlsx or .csv file."]})
 
 
@@ -231,7 +228,36 @@ def import_members(
 ) -> ImportReport:
     """Import a ledger file (see the module docstring). The caller commits."""
     path = Path(path)
-    header, rows, estimate = read_rows(path)
+    header, rows, estimate, close = read_rows(path)
+    try:
+        return _import(
+            actor,
+            path,
+            header,
+            rows,
+            estimate,
+            dry_run,
+            default_org_id,
+            progress,
+            total_hint,
+            rejected_path,
+        )
+    finally:
+        close()
+
+
+def _import(
+    actor,
+    path,
+    header,
+    rows,
+    estimate,
+    dry_run,
+    default_org_id,
+    progress,
+    total_hint,
+    rejected_path,
+) -> ImportReport:
     if total_hint:
         total_hint(estimate)
     columns = [key_for_header(c) for c in header]
