@@ -132,6 +132,7 @@ def checkin():
             "consent_needed": _("Sharing your location needs your consent first."),
             "failed": _("Could not save the check-in."),
             "choose": _("Choose…"),
+            "choose_city": _("Choose a city."),
         },
     )
 

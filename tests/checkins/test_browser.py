@@ -36,6 +36,9 @@ def test_member_checks_in_from_a_phone(phone_page, make_member, make_member_user
     page.wait_for_selector('#province option[value="440000"]', state="attached")
     page.select_option("#province", "440000")
     page.wait_for_selector('#city option[value="440100"]', state="attached")
+    page.fill("#report", "x")
+    page.click("#checkin-submit")  # a province without its city is not sent
+    assert page.inner_text('.field-error[data-field="location"]')
     page.select_option("#city", "440100")
     page.wait_for_selector('#district option[value="440106"]', state="attached")
     page.select_option("#district", "440106")

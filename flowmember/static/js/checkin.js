@@ -196,6 +196,10 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearErrors();
+    if (consent && province.value && !city.value) {
+      showErrors({ location: [messages.choose_city] });
+      return;
+    }
     var body = payload();
     if (!navigator.onLine) {
       keep(body);
