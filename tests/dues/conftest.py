@@ -48,14 +48,3 @@ def assess(*month_indexes, org_id=None):
         total += services.assess_month(SYSTEM, m, org_id)
     db.session.commit()
     return total
-
-
-@pytest.fixture(autouse=True)
-def _member_prefix_fix(monkeypatch):
-    """TEMPORARY, until flowmember/core/requests.py is fixed by its owner: MEMBER_PREFIX
-    "/api/v1/me" also matches "/api/v1/members/...", so staff get 403 on every /members/{id}/...
-    route. Match "/api/v1/me" as a whole path segment instead."""
-    from flowmember.core import requests
-
-    if requests.MEMBER_PREFIX == "/api/v1/me":
-        monkeypatch.setattr(requests, "MEMBER_PREFIX", ("/api/v1/me/",))
