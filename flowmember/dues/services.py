@@ -281,16 +281,24 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
     )
     added = db.session.execute(stmt, execution_options={"preserve_rowcount": True}).rowcount or 0
     if added:
-        # Paid-through moves only for members whose new month is exempt, or when a month at or
-        # before their paid-through month was assessed late (both are rare; one statement).
-        touched = db.session.scalars(
-            select(a.c.member_id).where(
-                a.c.month == month,
-                a.c.created_at == literal(now, UTCDateTime()),
-                (a.c.status == AssessmentStatus.exempt.value)
-                | a.c.member_id.in_(select(m.c.id).where(m.c.paid_through_month >= month)),
+        # Paid-through moves only for members whose new month is exempt, or when the month is
+        # assessed late (a later month is already assessed, so a paid-through month may lie at
+        # or after it). Both sets are small; neither needs a scan of the new rows.
+        touched = set(
+            db.session.scalars(
+                select(e.c.member_id).where(
+                    e.c.status == ApprovalStatus.approved.value,
+                    e.c.kind == ExemptionKind.exempt.value,
+                    e.c.from_month <= month,
+                    e.c.to_month >= month,
+                )
             )
-        ).all()
+        )
+        later = db.session.scalar(select(a.c.id).where(a.c.month > month).limit(1))
+        if later is not None:
+            touched.update(
+                db.session.scalars(select(m.c.id).where(m.c.paid_through_month >= month))
+            )
         if touched:
             recompute_paid_through(touched)
     audit.record(
