@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from flask import jsonify, make_response, request
 from flask.views import MethodView
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flowmember.core.api import Blueprint, QueryPage
 from flowmember.core.auth import current_actor, current_member, get_scoped, roles
@@ -131,7 +132,10 @@ class Notices(MethodView):
     @blp.arguments(NoticeArgs)
     @blp.response(202, NoticeSchema)
     def post(self, args):
-        """Send a batch notice to the members the filter selects (queued; sent by dispatch)"""
+        """Send a batch notice to the members the filter selects (queued; sent by dispatch).
+        With ``?dry_run=1`` nothing is written: 200 ``{recipients}``."""
+        if request.args.get("dry_run") in ("1", "true"):
+            return make_response(jsonify({"recipients": _count(args)}), 200)
         notice = services.create_notice(
             current_actor(),
             org_id=args["org_id"],
@@ -151,11 +155,12 @@ class Notices(MethodView):
 @blp.response(200, NoticePreviewSchema)
 def preview_notice(args):
     """How many members a notice with this filter would reach (nothing is written)"""
-    from sqlalchemy import func
+    return {"recipients": _count(args)}
 
+
+def _count(args) -> int:
     stmt = services.notice_recipients(current_actor(), args["org_id"], _filter(args))
-    count = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    return {"recipients": count}
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
 
 
 @blp.route("/notices/<int:notice_id>")

@@ -111,6 +111,11 @@ def test_notice_preview_counts_recipients(api, tree):
         "/notices/preview", json={"org_id": tree["committee"].id}
     )
     assert committee.get_json() == {"recipients": 3}
+    dry = api.as_(tree["admin"]).post(
+        "/notices?dry_run=1", json={"org_id": tree["committee"].id, "text": "hello"}
+    )
+    assert dry.status_code == 200 and dry.get_json() == {"recipients": 3}
+    assert api.as_(tree["admin"]).get("/notices").get_json() == []
 
 
 def test_post_notice_queues_one_reminder_per_member_and_reports_delivery(api, tree, outbox, freeze):

@@ -240,7 +240,7 @@ def test_member_channel_order_and_wechat_sandbox(app, make_member, outbox, noon,
 def test_wechat_rate_limit_is_transient(app, make_member, outbox, noon, settings):
     from flowmember.reminders.channels.wechat import SandboxWeChatProvider
 
-    SandboxWeChatProvider._sent_at = [0.0] * 0
+    SandboxWeChatProvider._sent_at = []  # the sandbox's per-minute window, shared like an API's
     settings(WECHAT_SANDBOX_RATE_LIMIT=1)
     members = [make_member() for _ in range(2)]
     for m in members:
