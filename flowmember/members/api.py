@@ -124,17 +124,29 @@ class MemberById(MethodView):
         return member
 
 
-@blp.route("/members/<int:member_id>/id-number", methods=["GET", "POST"])
-@roles("admin", "secretary")
-@blp.arguments(ReasonArgs, location="query")
-@blp.response(200, IdNumberSchema)
-def read_id_number(args, member_id):
-    """The full ID number (secretary or admin); ``reason`` is required and the read is audited
-    (who, when, which member, why). POST with the same query parameter works too."""
+def _full_id_number(member_id: int, reason: str) -> dict:
     member = _member(member_id)
-    full = services.read_id_number(current_actor(), member, args["reason"])
+    full = services.read_id_number(current_actor(), member, reason)
     db.session.commit()
     return {"id": member.id, "id_number": full}
+
+
+@blp.route("/members/<int:member_id>/id-number")
+class FullIdNumber(MethodView):
+    @roles("admin", "secretary")
+    @blp.arguments(ReasonArgs, location="query")
+    @blp.response(200, IdNumberSchema)
+    def get(self, args, member_id):
+        """The full ID number (secretary or admin); ``reason`` is required and the read is
+        audited (who, when, which member, why)"""
+        return _full_id_number(member_id, args["reason"])
+
+    @roles("admin", "secretary")
+    @blp.arguments(ReasonArgs)
+    @blp.response(200, IdNumberSchema)
+    def post(self, args, member_id):
+        """The full ID number, the reason in the JSON body ``{reason}``; audited"""
+        return _full_id_number(member_id, args["reason"])
 
 
 @blp.route("/members/<int:member_id>/status-events")
