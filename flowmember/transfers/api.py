@@ -139,6 +139,15 @@ def archive_handovers(transfer_id):
 
 
 @blp.route("/transfers/<int:transfer_id>/letter")
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The letter as an A4 HTML page (full ID number; audited)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        "409": {"description": "No letter in this state, or an inflow"},
+    }
+)
 def letter(transfer_id):
     """The printable letter of introduction (stub, letter, receipt), A4 HTML; an audited read"""
     actor = current_actor()
