@@ -112,6 +112,7 @@ def enqueue_from_select(kind: str, period: str, member_ids: Select) -> int:
         .on_conflict_do_nothing()
         .returning(Reminder.id)
     )
+    # RETURNING counts the rows actually added (psycopg reports rowcount -1 for this statement)
     return len(db.session.execute(stmt).all())
 
 
