@@ -31,6 +31,13 @@ def rebuild(check, as_json):
         db.session.rollback()
     else:
         db.session.commit()
+        if report["repaired"]:
+            # Prove it: compare again after the repair.
+            after = rebuild_summaries(check_only=True)
+            report["after_repair"] = after["mismatches"]
+            if after["total_mismatches"]:
+                click.echo(f"Still differing after the repair: {after['mismatches']}", err=True)
+                raise SystemExit(1)
     if as_json:
         click.echo(json.dumps(report))
     else:
@@ -38,7 +45,7 @@ def rebuild(check, as_json):
         for column, count in report["mismatches"].items():
             click.echo(f"{column}: {count} differ")
         if report["repaired"]:
-            click.echo("Repaired.")
+            click.echo("Repaired; all summaries now agree with history.")
         elif not report["total_mismatches"]:
             click.echo("All summaries agree with history.")
     if check and report["total_mismatches"]:
