@@ -141,6 +141,7 @@ def test_rebuild_repairs_tampered_columns_and_cli_reports(
 
     result = cli_runner.invoke(args=["summaries", "rebuild"])
     assert result.exit_code == 0, result.output
+    assert "all summaries now agree" in result.output
     assert _summary([member.id]) == expected
     assert rebuild_summaries(check_only=True)["total_mismatches"] == 0
     assert db.session.scalar(select(Attendance.status)).value == "present"
