@@ -105,3 +105,77 @@ def test_two_schedulers_against_the_same_postgresql(app, backend, make_member, f
     ) == len(members)
     lines = [json.loads(line) for line in sms_file.read_text().splitlines()]
     assert sorted(line["to"] for line in lines) == sorted(m.phone for m in members)
+
+
+def test_two_scheduler_processes_at_once_on_postgresql(app, backend, make_member, tmp_path):
+    """Two real ``flowmember jobs run-once`` processes started together on one database."""
+    if backend == "sqlite":
+        pytest.skip("needs PostgreSQL: concurrent writers and advisory locks")
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    members = [make_member(category="graduate") for _ in range(25)]
+    sms_file = tmp_path / "sms.jsonl"
+    flowmember = Path(sys.executable).parent / "flowmember"
+    env = {
+        **os.environ,
+        "FLOWMEMBER_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "FLOWMEMBER_SMS_PROVIDER": "file",
+        "FLOWMEMBER_SMS_OUTBOX_FILE": str(sms_file),
+    }
+    script = (
+        f"'{flowmember}' jobs run-once checkin_reminders --as-of 2026-11-20 && "
+        f"'{flowmember}' jobs run-once reminder_dispatch"
+    )
+    procs = [
+        subprocess.Popen(
+            ["sh", "-c", script],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=tmp_path,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+
+    enqueue_lines = [
+        line
+        for out in outputs
+        for line in out.splitlines()
+        if line.startswith("checkin_reminders 2026-11-20")
+    ]
+    assert sorted(line.split(": ")[1].split(" ")[0] for line in enqueue_lines) == [
+        "ok",
+        "skipped",
+    ]
+    db.session.expire_all()
+    runs = db.session.execute(
+        select(JobRun.job_id, JobRun.period).where(JobRun.job_id == "checkin_reminders")
+    ).all()
+    assert runs == [("checkin_reminders", "2026-11-20")]
+    per_member = db.session.execute(
+        select(Reminder.member_id, Reminder.kind, Reminder.period, func.count()).group_by(
+            Reminder.member_id, Reminder.kind, Reminder.period
+        )
+    ).all()
+    assert sorted(per_member) == sorted((m.id, "checkin_due", "2026-11", 1) for m in members)
+    # every reminder was handled by exactly one process: one outcome each (sent, or deferred
+    # when the real clock of the subprocesses is inside the SMS quiet hours), never two sends
+    per_reminder = db.session.execute(
+        select(ReminderDelivery.reminder_id, func.count())
+        .where(ReminderDelivery.status.in_(["sent", "deferred"]))
+        .group_by(ReminderDelivery.reminder_id)
+    ).all()
+    assert len(per_reminder) == len(members) and {n for _r, n in per_reminder} == {1}
+    sent = (
+        [json.loads(line)["to"] for line in sms_file.read_text().splitlines()]
+        if (sms_file.exists())
+        else []
+    )
+    assert len(sent) == len(set(sent))
