@@ -100,6 +100,9 @@ def reminders():
         )
     if kind in {k.value for k in Kind}:
         stmt = stmt.where(Reminder.kind == kind)
+    notice_id = request.args.get("notice_id", type=int)
+    if notice_id:
+        stmt = stmt.where(Reminder.notice_id == notice_id)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = list(
         db.session.scalars(
@@ -135,6 +138,7 @@ def reminders():
         pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         status=status,
         kind=kind,
+        notice_id=notice_id,
         kinds=list(Kind),
         statuses=STATUS_LABELS,
         mine=mine,

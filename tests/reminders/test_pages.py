@@ -79,6 +79,8 @@ def test_staff_send_a_notice_from_the_page(client, branch_world):
     assert notice.recipients == 1 and notice.channels == ["sms"]
     html = client.get("/reminders?lang=en").get_data(as_text=True)
     assert "Theme day on Saturday" in html
+    batch = client.get(f"/reminders?notice_id={notice.id}&lang=en").get_data(as_text=True)
+    assert "1 reminders" in batch and "Member On The Road" in batch
 
 
 def test_notice_post_without_csrf_is_refused(client, branch_world):
