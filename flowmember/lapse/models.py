@@ -218,6 +218,7 @@ class StatusProposal(MemberScoped, db.Model):
             sqlite_where=text("status = 'proposed'"),
             postgresql_where=text("status = 'proposed'"),
         ),
+        Index("ix_status_proposals_member", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -251,6 +252,7 @@ class StatusRequest(MemberScoped, db.Model):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        Index("ix_status_requests_member", "member_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
