@@ -70,13 +70,13 @@ BAD = {
 }
 
 
-def test_three_bad_rows_of_twenty_import_seventeen_and_write_the_three(tmp_path, branch):
-    rows = [_row(n, "B1", **BAD.get(n, {})) for n in range(20)]
+def test_three_bad_rows_of_a_thousand_import_997_and_write_the_three(tmp_path, branch):
+    rows = [_row(n, "B1", **BAD.get(n, {})) for n in range(1000)]
     path = _xlsx(tmp_path / "members.xlsx", rows)
     report = import_members(SYSTEM, path)
     db.session.commit()
-    assert (report.created, len(report.rejected)) == (17, 3)
-    assert _count() == 17
+    assert (report.created, len(report.rejected)) == (997, 3)
+    assert _count() == 997
     assert report.rejected_file == tmp_path / "members.rejected.xlsx"
     ws = load_workbook(report.rejected_file).active
     table = list(ws.iter_rows(values_only=True))
@@ -89,12 +89,12 @@ def test_three_bad_rows_of_twenty_import_seventeen_and_write_the_three(tmp_path,
 
 
 def test_dry_run_changes_nothing(tmp_path, branch):
-    rows = [_row(n, "B1", **BAD.get(n, {})) for n in range(10)]
+    rows = [_row(n, "B1", **BAD.get(n, {})) for n in range(1000)]
     path = _xlsx(tmp_path / "m.xlsx", rows)
     audit_before = _count(AuditEntry)
     report = import_members(SYSTEM, path, dry_run=True)
     db.session.rollback()
-    assert (report.created, len(report.rejected)) == (7, 3)
+    assert (report.created, len(report.rejected)) == (997, 3)
     assert _count() == 0
     assert _count(AuditEntry) == audit_before
 
