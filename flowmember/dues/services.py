@@ -404,20 +404,32 @@ def ledger_entries(member_id: int) -> list[dict]:
     (payments minus, reversals plus, waivers minus), oldest first, with a running balance.
     Large dues are kept apart and not listed here."""
     charges = [
-        {"at": a.created_at, "kind": "charge", "month": a.month, "amount_fen": a.charged_fen}
+        {
+            "id": a.id,
+            "at": a.created_at,
+            "kind": "charge",
+            "month": a.month,
+            "amount_fen": a.charged_fen,
+        }
         for a in db.session.scalars(
             select(DuesAssessment).where(DuesAssessment.member_id == member_id)
         )
     ]
     moves = [
-        {"at": e.created_at, "kind": e.kind.value, "month": e.month, "amount_fen": e.amount_fen}
+        {
+            "id": e.id,
+            "at": e.created_at,
+            "kind": e.kind.value,
+            "month": e.month,
+            "amount_fen": e.amount_fen,
+        }
         for e in db.session.scalars(
             select(LedgerEntry).where(
                 LedgerEntry.member_id == member_id, LedgerEntry.kind != LedgerKind.large
             )
         )
     ]
-    entries = sorted(charges + moves, key=lambda e: (e["at"], e["kind"] != "charge"))
+    entries = sorted(charges + moves, key=lambda e: (e["at"], e["kind"] != "charge", e["id"]))
     balance = 0
     for entry in entries:
         balance += entry["amount_fen"]

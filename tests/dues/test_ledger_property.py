@@ -93,6 +93,7 @@ def check(member) -> None:
     entries = services.ledger_entries(member.id)
     assert balance == sum(e["amount_fen"] for e in entries)
     assert balance == (entries[-1]["balance_fen"] if entries else 0)
+    assert all(e["balance_fen"] >= 0 for e in entries)  # never owes less than nothing
     owed = services.arrears(member.id)
     assert balance == sum(fen for _, fen in owed)
     assert all(fen >= 0 for _, fen in owed)
