@@ -459,6 +459,24 @@ def import_template():
     return send_file(path, as_attachment=True, download_name="member-import-template.xlsx")
 
 
+@bp.route("/members/export.xlsx")
+@staff_required
+def export():
+    """The ledger of the user's subtree as .xlsx (full ID numbers: admin and secretary; audited)."""
+    if current_user.role not in ("admin", "secretary"):
+        abort(403)
+    path = _import_dir() / f"export-{current_user.id}-{secrets.token_hex(6)}.xlsx"
+    ledger_io.export_members(current_user, path)
+    db.session.commit()
+    data = path.read_bytes()
+    path.unlink()
+    return current_app.response_class(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=members.xlsx"},
+    )
+
+
 @bp.route("/members/paperwork")
 @staff_required
 def paperwork():

@@ -159,6 +159,8 @@ def test_import_page_previews_then_imports(client, secretary, branch):
     rejected = client.get(f"/members/import/{upload}/rejected")
     assert rejected.status_code == 200 and rejected.data[:2] == b"PK"
     rejected.close()
+    exported = client.get("/members/export.xlsx")
+    assert exported.status_code == 200 and exported.data[:2] == b"PK"
     template = client.get("/members/import-template.xlsx")
     assert template.status_code == 200
     template.close()
