@@ -59,7 +59,16 @@ def test_checkin_page_api_and_list_with_the_session(
     r = client.post("/api/v1/me/checkins", json=body, headers=headers)
     assert r.status_code == 409, r.get_json()
     grant_consent(member)
-    assert client.post("/api/v1/me/checkins", json=body, headers=headers).status_code == 201
+    keyed = {**headers, "Idempotency-Key": "page-1"}
+    first = client.post("/api/v1/me/checkins", json=body, headers=keyed)
+    assert first.status_code == 201
+    repeat = client.post("/api/v1/me/checkins", json=body, headers=keyed)
+    assert repeat.status_code == 201 and repeat.get_json() == first.get_json()
+    bad = {**body, "location": {"province_code": "110000", "city_code": "440100"}}
+    r = client.post("/api/v1/me/checkins", json=bad, headers=headers)
+    assert r.status_code == 422 and "location.city_code" in r.get_json()["errors"]
+    amended = client.post("/api/v1/me/checkins", json=body, headers=headers)
+    assert amended.status_code == 200 and amended.get_json()["revision"] == 2
     listed = client.get("/m/checkins").get_data(as_text=True)
     assert 'data-month="2026-11"' in listed and "页面提交" in listed and "北京市" in listed
     again = client.get("/m/checkin").get_data(as_text=True)
