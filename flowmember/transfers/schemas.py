@@ -107,7 +107,9 @@ class InflowArgs(MemberArgs):
     issued_on = fields.Date(allow_none=True)
     validity_days = fields.Integer(allow_none=True, validate=VALIDITY)
     reason_kind = fields.Enum(ReasonKind, by_value=True, load_default=ReasonKind.other)
-    identity_checked = fields.Boolean(required=True)
+    #: API.md's body has no such field: registering from the paper letter states that the
+    #: identity talk was held; an explicit ``false`` is refused.
+    identity_checked = fields.Boolean(load_default=True)
     identity_check_note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 

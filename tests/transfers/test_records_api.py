@@ -145,6 +145,13 @@ def test_inflow_registers_member_from_paper_letter(api, world):
     assert db.session.scalars(stmt).one().after["identity_check_note"].startswith("Talk held")
 
 
+def test_inflow_with_exactly_the_api_md_fields(api, world):
+    body = {k: v for k, v in _inflow_body(world).items() if not k.startswith("identity_")}
+    response = api.as_(world.sec_a2).post("/transfers/inflow", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["identity_checked"] is True
+
+
 @pytest.mark.parametrize(
     "overrides, field",
     [
