@@ -140,6 +140,15 @@ def main() -> None:
                     f"{time.perf_counter() - t0:.2f} s; backend {db.engine.dialect.name}"
                 )
 
+                from flowmember.members.ledger_io import read_rows
+
+                t0 = time.perf_counter()
+                _, rows, _, close = read_rows(path)
+                read = sum(1 for _ in rows)
+                close()
+                read_s = time.perf_counter() - t0
+                print(f"read only:    {read_s:7.2f} s  (openpyxl read_only, {read} rows)")
+
                 t0 = time.perf_counter()
                 dry = import_members(SYSTEM, path, dry_run=True)
                 db.session.rollback()

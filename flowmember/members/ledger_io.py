@@ -374,6 +374,14 @@ def _match_existing(actor, rows: list[Row], provided: set[str]) -> None:
         row.action = "update" if changes or row.location else "unchanged"
 
 
+def _insert_many(table, rows: list[dict]) -> None:
+    """One Core executemany (measured faster here than multi-VALUES statements, whose large
+    compiled SQL is not cached, and than ORM bulk inserts with RETURNING, which SQLite runs row by
+    row)."""
+    if rows:
+        db.session.execute(table.insert(), rows)
+
+
 def _current_ids(id_numbers: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for chunk in _chunks(id_numbers):
@@ -439,7 +447,7 @@ def _write(actor, rows: list[Row]) -> None:
     try:
         # Core executemany (no RETURNING: SQLite would fall back to one statement per row).
         if insert_rows:
-            db.session.execute(Member.__table__.insert(), insert_rows)
+            _insert_many(Member.__table__, insert_rows)
             new_ids = _current_ids([r.values["id_number"] for r in creates])
             for r in creates:
                 r.member_id = new_ids[r.values["id_number"]]
@@ -469,10 +477,10 @@ def _write(actor, rows: list[Row]) -> None:
         if r.action == "create" or r.values.get("_needs_consent")
     ]
     if consent_rows:
-        db.session.execute(MemberConsent.__table__.insert(), consent_rows)
+        _insert_many(MemberConsent.__table__, consent_rows)
     if located:
-        db.session.execute(
-            MemberLocation.__table__.insert(),
+        _insert_many(
+            MemberLocation.__table__,
             [
                 {
                     "member_id": r.member_id,
@@ -529,8 +537,7 @@ def _audit(actor, creates: list[Row], updates: list[Row], now) -> None:
                 "after": audit._jsonable(after),
             }
         )
-    for chunk in _chunks(entries, 2000):
-        db.session.execute(audit.AuditEntry.__table__.insert(), chunk)
+    _insert_many(audit.AuditEntry.__table__, entries)
 
 
 # --- files --------------------------------------------------------------------------------------
