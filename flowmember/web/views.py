@@ -42,7 +42,7 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     if request.method == "POST":
         login_name = request.form.get("login", "")
