@@ -295,7 +295,8 @@ def run_lapse_sweep(as_of: date) -> dict:
     lc = LapseCase.__table__
 
     # Flags: lapse risk for a run of 3+ months on any criterion.
-    in_runs = m.c.id.in_(select(r.c.member_id))
+    # (NOT EXISTS, never NOT IN: PostgreSQL plans a large NOT IN as a row-by-row subplan.)
+    in_runs = exists().where(r.c.member_id == m.c.id)
     session.execute(
         update(m).where(m.c.flag_lapse_risk == false(), in_runs).values(flag_lapse_risk=True)
     )
@@ -487,7 +488,7 @@ def run_contact_sweep(as_of: date) -> dict:
     session.execute(
         insert(u).from_select(["member_id"], select(m.c.id).where(unreachable_clause(as_of)))
     )
-    in_set = m.c.id.in_(select(u.c.member_id))
+    in_set = exists().where(u.c.member_id == m.c.id)
     flagged = _rows(
         update(m).where(m.c.flag_unreachable == false(), in_set).values(flag_unreachable=True)
     )
@@ -504,14 +505,16 @@ def run_contact_sweep(as_of: date) -> dict:
                     sp.c.kind.in_(
                         [ProposalKind.suspension.value, ProposalKind.probation_loss.value]
                     ),
-                    sp.c.member_id.not_in(
-                        select(m.c.id).where(m.c.flag_unreachable == true(), m.c.status == "active")
+                    ~exists().where(
+                        m.c.id == sp.c.member_id,
+                        m.c.flag_unreachable == true(),
+                        m.c.status == "active",
                     ),
                 ),
                 and_(
                     sp.c.kind == ProposalKind.removal.value,
-                    sp.c.member_id.not_in(
-                        select(m.c.id).where(m.c.status == literal_column("'suspended'"))
+                    ~exists().where(
+                        m.c.id == sp.c.member_id, m.c.status == literal_column("'suspended'")
                     ),
                 ),
             ),
