@@ -1,6 +1,6 @@
-"""Daily: queue dues reminders from unpaid assessments: ``dues_overdue`` (period = this month)
-when an earlier month is unpaid, ``dues_due`` from the 15th when only this month is
-(flowmember.reminders.rules.dues_reminder)."""
+"""Daily: queue dues reminders from assessments still owed (unpaid, or reduced and not yet
+paid): ``dues_overdue`` (period = this month) when an earlier month is owed, ``dues_due`` from
+the 15th when only this month is (flowmember.reminders.rules.dues_reminder)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flowmember.core import months
 
 
 def run(as_of: date) -> dict:
+    from flowmember.dues.rules import UNPAID_STATUSES
     from flowmember.extensions import db
     from flowmember.members.models import Member
     from flowmember.reminders import rules
@@ -22,7 +23,10 @@ def run(as_of: date) -> dict:
     period = months.to_str(current)
 
     def unpaid(condition):
-        return exists().where(table.c.member_id == Member.id, table.c.status == "unpaid", condition)
+        # A reduced month still owes its reduced amount.
+        return exists().where(
+            table.c.member_id == Member.id, table.c.status.in_(UNPAID_STATUSES), condition
+        )
 
     active = select(Member.id).where(Member.status == "active")
     counts = {

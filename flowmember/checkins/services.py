@@ -225,9 +225,9 @@ def _update_member_contact(actor, member: Member, phone: str | None, employer) -
     if "phone" in fields:
         # A member's login is their phone: the members package keeps it in step (409 when the
         # new phone is another login).
-        from flowmember.members.services import _follow_phone
+        from flowmember.members.services import follow_phone
 
-        _follow_phone(member)
+        follow_phone(member)
     audit.record(
         actor,
         "member.update",

@@ -8,12 +8,20 @@ from flask_babel import lazy_gettext as _l
 from flowmember.core.money import fmt
 
 RULE_TEXTS = {
-    "in_work_upto_3000": _l("In work, base up to 3,000 yuan inclusive: 0.5% of the base."),
-    "in_work_3000_5000": _l("In work, base over 3,000 up to 5,000 yuan: 1% of the base."),
-    "in_work_5000_10000": _l("In work, base over 5,000 up to 10,000 yuan: 1.5% of the base."),
-    "in_work_over_10000": _l("In work, base over 10,000 yuan: 2% of the base."),
-    "retired_upto_5000": _l("Retired, base up to 5,000 yuan inclusive: 0.5% of the base."),
-    "retired_over_5000": _l("Retired, base over 5,000 yuan: 1% of the base."),
+    "in_work_upto_3000": _l(
+        "In work, base up to 3,000 yuan inclusive: %(rate)s of the base.", rate="0.5%"
+    ),
+    "in_work_3000_5000": _l(
+        "In work, base over 3,000 up to 5,000 yuan: %(rate)s of the base.", rate="1%"
+    ),
+    "in_work_5000_10000": _l(
+        "In work, base over 5,000 up to 10,000 yuan: %(rate)s of the base.", rate="1.5%"
+    ),
+    "in_work_over_10000": _l("In work, base over 10,000 yuan: %(rate)s of the base.", rate="2%"),
+    "retired_upto_5000": _l(
+        "Retired, base up to 5,000 yuan inclusive: %(rate)s of the base.", rate="0.5%"
+    ),
+    "retired_over_5000": _l("Retired, base over 5,000 yuan: %(rate)s of the base.", rate="1%"),
     "fixed_0_20": _l(
         "Students, unemployed members and members living on relief or minimum-subsistence "
         "allowance pay a fixed 0.20 yuan a month."

@@ -197,7 +197,7 @@ def update_member(actor, member: Member, changes: dict) -> Member:
         if field in changes:
             setattr(member, field, changes[field])
     if "phone" in clean:
-        _follow_phone(member)
+        follow_phone(member)
     _flush_member(member)
     b, a = audit.changes(before, _masked_snapshot(member))
     if a:
@@ -207,7 +207,7 @@ def update_member(actor, member: Member, changes: dict) -> Member:
     return member
 
 
-def _follow_phone(member: Member) -> None:
+def follow_phone(member: Member) -> None:
     """A member's login is their phone: keep it in step."""
     from flowmember.accounts.models import User
 

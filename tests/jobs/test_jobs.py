@@ -93,6 +93,7 @@ def test_dues_reminders_job(app, make_org, make_member, freeze, outbox):
     behind = make_member(org=branch, name="Behind On Dues")
     current = make_member(org=branch)
     paid = make_member(org=branch)
+    reduced = make_member(org=branch)  # a reduction was granted; the reduced amount is owed
 
     def assess(member, month, status="unpaid", fen=2000):
         db.session.add(
@@ -111,16 +112,18 @@ def test_dues_reminders_job(app, make_org, make_member, freeze, outbox):
     assess(behind, NOV, fen=1250)
     assess(current, NOV)
     assess(paid, NOV, status="paid")
+    assess(reduced, OCT, status="reduced", fen=100)
     db.session.commit()
 
     outcome = run_job("dues_reminders")
 
     assert outcome.status == "ok"
-    assert outcome.counts == {"dues_overdue": 1, "dues_due": 1}
+    assert outcome.counts == {"dues_overdue": 2, "dues_due": 1}
     assert reminders() == sorted(
         [
             (behind.id, "dues_overdue", "2026-11"),
             (current.id, "dues_due", "2026-11"),
+            (reduced.id, "dues_overdue", "2026-11"),
         ]
     )
     dispatch()
