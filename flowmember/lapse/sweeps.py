@@ -78,6 +78,13 @@ def _table(name: str):
     return db.metadata.tables.get(name)
 
 
+def _analyze(table: str) -> None:
+    """Fresh statistics for a just-filled scratch table, so PostgreSQL plans the following
+    statements with hash joins instead of row-by-row loops."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"ANALYZE {table}"))
+
+
 def _lock(key: int) -> None:
     """Serialise concurrent sweeps on PostgreSQL (SQLite serialises writers anyway)."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -258,6 +265,8 @@ def fill_runs(last: int, as_of: date) -> int:
             {"next": last + 1, "last": last, "warn_from": threshold},
         )
         session.execute(delete(r).where(not_(_runs_at_least(r, rules.WARNING_THRESHOLDS[0], last))))
+    for table in ("lapse_sweep_runs", "lapse_warnings", "lapse_cases"):
+        _analyze(table)
     return session.scalar(select(func.count()).select_from(r))
 
 
@@ -488,6 +497,7 @@ def run_contact_sweep(as_of: date) -> dict:
     session.execute(
         insert(u).from_select(["member_id"], select(m.c.id).where(unreachable_clause(as_of)))
     )
+    _analyze("contact_sweep_ids")
     in_set = exists().where(u.c.member_id == m.c.id)
     flagged = _rows(
         update(m).where(m.c.flag_unreachable == false(), in_set).values(flag_unreachable=True)
