@@ -305,10 +305,13 @@ def run_lapse_sweep(as_of: date) -> dict:
 
     # Flags: lapse risk for a run of 3+ months on any criterion.
     # (NOT EXISTS, never NOT IN: PostgreSQL plans a large NOT IN as a row-by-row subplan.)
-    in_runs = exists().where(r.c.member_id == m.c.id)
+    # (IN drives the update from the few scratch rows on SQLite.)
     session.execute(
-        update(m).where(m.c.flag_lapse_risk == false(), in_runs).values(flag_lapse_risk=True)
+        update(m)
+        .where(m.c.flag_lapse_risk == false(), m.c.id.in_(select(r.c.member_id)))
+        .values(flag_lapse_risk=True)
     )
+    in_runs = exists().where(r.c.member_id == m.c.id)
     session.execute(
         update(m).where(m.c.flag_lapse_risk == true(), ~in_runs).values(flag_lapse_risk=False)
     )
@@ -500,7 +503,9 @@ def run_contact_sweep(as_of: date) -> dict:
     _analyze("contact_sweep_ids")
     in_set = exists().where(u.c.member_id == m.c.id)
     flagged = _rows(
-        update(m).where(m.c.flag_unreachable == false(), in_set).values(flag_unreachable=True)
+        update(m)
+        .where(m.c.flag_unreachable == false(), m.c.id.in_(select(u.c.member_id)))
+        .values(flag_unreachable=True)
     )
     cleared = _rows(
         update(m).where(m.c.flag_unreachable == true(), ~in_set).values(flag_unreachable=False)
