@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from flowmember.core import months
 from flowmember.core.auth import org_ids_in_scope, require_org_in_scope
-from flowmember.core.money import fmt
+from flowmember.core.money import from_fen
 from flowmember.core.time import LOCAL_TZ, now_utc
 from flowmember.dues import rules
 from flowmember.dues.models import (
@@ -186,7 +186,7 @@ def collection_xlsx(actor, month: int, org_id: int | None = None) -> bytes:
             [
                 r["org_name"],
                 r["member_name"],
-                float(fmt(r["amount_fen"])),
+                from_fen(r["amount_fen"]),
                 str(STATUS_LABELS.get(r["status"], r["status"])),
                 r["receipt_no"] or "",
                 r["paid_on"].isoformat() if r["paid_on"] else "",
@@ -195,9 +195,9 @@ def collection_xlsx(actor, month: int, org_id: int | None = None) -> bytes:
         ws.cell(ws.max_row, 3).number_format = "0.00"
     t = data["totals"]
     ws.append([])
-    ws.append([_("Assessed"), "", float(fmt(t["assessed"]))])
-    ws.append([_("Collected"), "", float(fmt(t["paid"]))])
-    ws.append([_("Outstanding"), "", float(fmt(t["unpaid"]))])
+    ws.append([_("Assessed"), "", from_fen(t["assessed"])])
+    ws.append([_("Collected"), "", from_fen(t["paid"])])
+    ws.append([_("Outstanding"), "", from_fen(t["unpaid"])])
     for row in ws.iter_rows(min_row=ws.max_row - 2, max_row=ws.max_row):
         row[0].font = bold
         row[2].number_format = "0.00"
@@ -223,9 +223,9 @@ def annual_xlsx(actor, year: int, org_id: int | None = None) -> bytes:
         ws.append(
             [
                 months.to_str(month),
-                float(fmt(row["assessed"])),
-                float(fmt(row["paid"])),
-                float(fmt(row["unpaid"])),
+                from_fen(row["assessed"]),
+                from_fen(row["paid"]),
+                from_fen(row["unpaid"]),
                 row["exempt"],
             ]
         )
@@ -234,15 +234,15 @@ def annual_xlsx(actor, year: int, org_id: int | None = None) -> bytes:
     ws.append(
         [
             _("Total"),
-            float(fmt(total["assessed"])),
-            float(fmt(total["paid"])),
-            float(fmt(total["unpaid"])),
+            from_fen(total["assessed"]),
+            from_fen(total["paid"]),
+            from_fen(total["unpaid"]),
         ]
     )
     ws.cell(ws.max_row, 1).font = bold
     ws.append([])
     ws.append([_("Large dues (count)"), data["large_count"]])
-    ws.append([_("Large dues (amount)"), float(fmt(data["large_fen"]))])
+    ws.append([_("Large dues (amount)"), from_fen(data["large_fen"])])
     for row in ws.iter_rows(min_row=3, max_row=ws.max_row):
         for cell in row[1:4]:
             if isinstance(cell.value, float):
