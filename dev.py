@@ -88,14 +88,16 @@ class _Stopped:
 
 
 def ensure_chromium() -> None:
-    """The browser tests drive Debian's Chromium; install it when missing and possible."""
+    """The browser tests drive Debian's Chromium (with a Chinese font for the printed letter);
+    install it when missing and possible."""
     if Path(CHROMIUM).exists():
         return
     apt = shutil.which("apt-get")
     if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         run(apt, "update", "-qq", env=env)
-        run(apt, "install", "-y", "-qq", "chromium", env=env, stdout=subprocess.DEVNULL)
+        packages = ("chromium", "fonts-wqy-microhei")
+        run(apt, "install", "-y", "-qq", *packages, env=env, stdout=subprocess.DEVNULL)
     elif os.environ.get("CI"):
         sys.exit(f"{CHROMIUM} is missing: install Debian's chromium package.")
     else:
