@@ -10,6 +10,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flowmember.core import months
@@ -168,6 +169,9 @@ class LapseSweepRun(db.Model):
     dues_from: Mapped[int] = mapped_column()
     org_life_from: Mapped[int] = mapped_column()
     reports_from: Mapped[int] = mapped_column()
+    #: The member already has an open or decided case (marked before new cases are inserted,
+    #: so that INSERT never reads the table it is filling).
+    has_case: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class ContactSweepRun(db.Model):

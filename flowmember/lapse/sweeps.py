@@ -380,10 +380,17 @@ def run_lapse_sweep(as_of: date) -> dict:
         )
 
     # Open a case at 6 months, with each criterion's run as evidence.
-    has_case = exists().where(
-        lc.c.member_id == r.c.member_id,
-        lc.c.status.in_([CaseStatus.open.value, CaseStatus.decided.value]),
+    session.execute(
+        update(r)
+        .where(
+            exists().where(
+                lc.c.member_id == r.c.member_id,
+                lc.c.status.in_([CaseStatus.open.value, CaseStatus.decided.value]),
+            )
+        )
+        .values(has_case=True)
     )
+    has_case = r.c.has_case == true()
     # Evidence: every criterion with a run of 3+ months (the runs the trim step verified).
     columns = {"member_id": r.c.member_id, "org_id": r.c.org_id}
     at_risk_from = last - rules.WARNING_THRESHOLDS[0] + 1
