@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f0ca809d37e5
+Revision ID: db5afe82f022
 Revises: 
-Create Date: 2026-11-21 15:19:21.281228
+Create Date: 2026-11-21 15:47:29.649419
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import flowmember.core.db
 
 
 # revision identifiers, used by Alembic.
-revision = 'f0ca809d37e5'
+revision = 'db5afe82f022'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -57,6 +57,7 @@ def upgrade():
     sa.Column('dues_from', sa.Integer(), nullable=False),
     sa.Column('org_life_from', sa.Integer(), nullable=False),
     sa.Column('reports_from', sa.Integer(), nullable=False),
+    sa.Column('has_case', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.PrimaryKeyConstraint('member_id', name=op.f('pk_lapse_sweep_runs'))
     )
     op.create_table('orgs',
