@@ -22,13 +22,12 @@ import shutil
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from _common import postgres_database  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 YEAR, MONTH = 2026, 11
 
@@ -40,23 +39,6 @@ def parse_args():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--database-url", default=None)
     return parser.parse_args()
-
-
-def postgres_database(url: str):
-    base = make_url(url)
-    if base.drivername == "postgresql":
-        base = base.set(drivername="postgresql+psycopg")
-    name = f"flowmember_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
 
 
 def generate(db, dialect: str, members: int, branches: int) -> None:

@@ -19,15 +19,14 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _common import database  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 TARGET_SECONDS = 20.0
 REGIONS = ["420102", "420103", "420104", "420105", "420106", "420111", "110101", "310104"]
@@ -80,23 +79,6 @@ def make_file(path: Path, n: int) -> int:
         )
     wb.save(path)
     return bad
-
-
-def database(url: str | None, workdir: Path):
-    if not url:
-        return f"sqlite:///{workdir / 'bench.db'}", None
-    parsed = make_url(url)
-    name = f"flowmember_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return parsed.set(database=name).render_as_string(hide_password=False), drop
 
 
 def reset(db) -> None:

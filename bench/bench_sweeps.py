@@ -27,35 +27,17 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from _common import database  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 AS_OF = date(2026, 11, 30)
 ORGS = 1000
 TARGET_RATIO = 1.5
-
-
-def database(url: str | None, workdir: Path):
-    if not url:
-        return "sqlite:///" + str(workdir / "bench.db"), None
-    parsed = make_url(url)
-    name = f"flowmember_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return parsed.set(database=name).render_as_string(hide_password=False), drop
 
 
 class Dialect:
