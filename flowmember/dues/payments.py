@@ -135,6 +135,31 @@ def next_receipt_no(org_id: int, year: int) -> str:
     return rules.receipt_number(org.code or f"ORG{org.id}", year, seq)
 
 
+def _receipted_payment(
+    actor, member: Member, *, kind: PaymentKind, fen: int, method, paid_on, reference, **extra
+) -> Payment:
+    """A new payment row with the payee org's next receipt number (added, not flushed)."""
+    paid_on = paid_on or today_local()
+    if paid_on > today_local():
+        raise ValidationError({"paid_on": ["Must not be in the future."]})
+    org_id = _payee_org(member)
+    payment = Payment(
+        member_id=member.id,
+        org_id=org_id,
+        kind=kind,
+        receipt_no=next_receipt_no(org_id, paid_on.year),
+        amount_fen=fen,
+        method=method,
+        reference=reference or None,
+        paid_on=paid_on,
+        recorded_by_id=actor.id,
+        created_at=now_utc(),
+        **extra,
+    )
+    db.session.add(payment)
+    return payment
+
+
 def _payee_org(member: Member) -> int:
     from flowmember.dues.services import member_payee
 
@@ -169,26 +194,18 @@ def record_payment(
         raise ValidationError(
             {"amount": [f"The months' dues are {fmt(due)}; the amount given is {fmt(fen)}."]}
         )
-    paid_on = paid_on or today_local()
-    if paid_on > today_local():
-        raise ValidationError({"paid_on": ["Must not be in the future."]})
-    org_id = _payee_org(member)
-    payment = Payment(
-        member_id=member.id,
-        org_id=org_id,
+    payment = _receipted_payment(
+        actor,
+        member,
         kind=PaymentKind.dues,
-        receipt_no=next_receipt_no(org_id, paid_on.year),
-        amount_fen=fen,
+        fen=fen,
         method=method,
-        months=wanted,
-        reference=(reference or None),
         paid_on=paid_on,
+        reference=reference,
+        months=wanted,
         backpay_approved=bool(backpay_approved),
         order_id=order.id if order is not None else None,
-        recorded_by_id=actor.id,
-        created_at=now_utc(),
     )
-    db.session.add(payment)
     try:
         db.session.flush()
     except IntegrityError:
@@ -253,24 +270,16 @@ def record_large_dues(
     value = rules.parse_amount(amount, "amount", allow_zero=False)
     if not rules.is_large_dues(value):
         raise ValidationError({"amount": ["Large dues are a single payment above 1000.00."]})
-    paid_on = paid_on or today_local()
-    if paid_on > today_local():
-        raise ValidationError({"paid_on": ["Must not be in the future."]})
-    org_id = _payee_org(member)
-    payment = Payment(
-        member_id=member.id,
-        org_id=org_id,
+    payment = _receipted_payment(
+        actor,
+        member,
         kind=PaymentKind.large,
-        receipt_no=next_receipt_no(org_id, paid_on.year),
-        amount_fen=to_fen(value),
+        fen=to_fen(value),
         method=PaymentMethod(method),
-        months=[],
-        reference=reference or None,
         paid_on=paid_on,
-        recorded_by_id=actor.id,
-        created_at=now_utc(),
+        reference=reference,
+        months=[],
     )
-    db.session.add(payment)
     db.session.flush()
     db.session.add(
         LedgerEntry(
