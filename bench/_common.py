@@ -5,6 +5,7 @@ the one named, which the returned ``drop`` removes at the end."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -36,3 +37,10 @@ def database(url: str | None, workdir: Path) -> tuple[str, Callable[[], None] | 
     if url.startswith("postgresql"):
         return postgres_database(url)
     return url, None
+
+
+def timed(fn) -> tuple[float, int]:
+    """Seconds taken by ``fn()`` and the count it returns."""
+    start = time.perf_counter()
+    count = fn()
+    return time.perf_counter() - start, count

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
-import shutil
 import sys
 import tempfile
 import time
@@ -28,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import postgres_database  # noqa: E402
+from _common import database, timed  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 AS_OF = date(2026, 11, 21)
@@ -106,28 +104,15 @@ def empty(db, dialect: str) -> None:
             c.execute(text("VACUUM ANALYZE reminders"))
 
 
-def timed(fn) -> tuple[float, int]:
-    start = time.perf_counter()
-    count = fn()
-    return time.perf_counter() - start, count
-
-
 def main() -> None:
     args = parse_args()
-    drop = None
-    tmpdir = tempfile.mkdtemp(prefix="flowmember-bench-")
-    if args.database_url and args.database_url.startswith("postgresql"):
-        url, drop = postgres_database(args.database_url)
-    elif args.database_url:
-        url = args.database_url
-    else:
-        url = "sqlite:///" + os.path.join(tmpdir, "bench.db")
-    try:
-        run(url, args, tmpdir)
-    finally:
-        if drop:
-            drop()
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="flowmember-bench-") as tmpdir:
+        url, drop = database(args.database_url, Path(tmpdir))
+        try:
+            run(url, args, tmpdir)
+        finally:
+            if drop:
+                drop()
 
 
 def run(url: str, args, tmpdir: str) -> None:
