@@ -6,8 +6,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, or_, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flowmember.core import months
 from flowmember.core.db import UTCDateTime, str_enum
-from flowmember.core.time import now_utc
+from flowmember.core.time import now_utc, today_local
 from flowmember.extensions import db
 from flowmember.orgs.models import Org
 
@@ -42,6 +43,10 @@ CURRENT_STATUSES = (MemberStatus.active.value, MemberStatus.suspended.value)
 
 #: Categories of members away from their org: they owe a monthly report (check-in).
 AWAY_CATEGORIES = frozenset({Category.graduate, Category.migrant})
+
+
+def _current_month() -> int:
+    return months.of(today_local())
 
 
 class Member(db.Model):
@@ -103,13 +108,31 @@ class Member(db.Model):
     district_code: Mapped[str | None] = mapped_column(String(6))
     location_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # When counting starts (DOMAIN §8): months before the member came under the org never count.
+    #: The month the record entered FlowMember (never changes): monthly reports can only be
+    #: filed here, so no earlier month counts against reports.
+    entered_month: Mapped[int] = mapped_column(default=_current_month)
+    #: Tracking start: the month the record entered FlowMember, or an earlier month an import
+    #: vouched for together with the history below.
+    tracked_since_month: Mapped[int] = mapped_column(default=_current_month)
+    #: The month the member came under the current org: receipt of a transfer into it, or
+    #: registration from a paper letter; None while the member has been here since joining.
+    org_since_month: Mapped[int | None] = mapped_column()
+    #: Dues paid through (党费交至) as vouched by an old ledger or a paper letter: a settled month
+    #: FlowMember holds no assessment for.
+    carried_paid_through_month: Mapped[int | None] = mapped_column()
+    #: Last org-life month as vouched by an old ledger.
+    carried_org_life_month: Mapped[int | None] = mapped_column()
+
     # Per-member summary, kept current on every write so lists and sweeps never scan history.
     # Months are indexes (year * 12 + month - 1), see flowmember.core.months.
     #: Last month with a check-in (monthly report).
     last_checkin_month: Mapped[int | None] = mapped_column()
-    #: Last month the member attended (present or online) an org-life activity.
+    #: Last month the member attended (present or online) an org-life activity, or the carried
+    #: last org-life month when that is later.
     last_attended_month: Mapped[int | None] = mapped_column()
-    #: Dues are paid (or exempt) for every month up to and including this one.
+    #: Dues are paid (or exempt) for every month up to and including this one (the carried
+    #: paid-through month counts as a settled month).
     paid_through_month: Mapped[int | None] = mapped_column()
     #: Last successful contact of any kind (check-in, reached attempt, reply).
     last_reached_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
