@@ -203,10 +203,12 @@ def id_number_for(birth: date, n: int | None = None, region: str = "110101") -> 
 
 @pytest.fixture
 def make_member(app, make_org):
-    """``make_member(org=branch, category="migrant", joined_on=date(2024, 3, 1), ...)``.
+    """``make_member(org=branch, category="migrant", joined_on=date(2024, 3, 1), ...)``: a member
+    tracked since joining unless ``tracked_since_month`` / ``entered_month`` say otherwise.
 
     Builds the row directly so every domain's tests can use it; the members package's own
     tests go through its service and API."""
+    from flowmember.core import months
     from flowmember.members.models import Member
 
     rng = random.Random(7)
@@ -226,6 +228,10 @@ def make_member(app, make_org):
             "org_id": (org or make_org("branch")).id,
         }
         fields.update(overrides)
+        # A member whose whole history is in FlowMember: tracked since joining.
+        joined = months.of(fields["joined_on"])
+        fields.setdefault("entered_month", joined)
+        fields.setdefault("tracked_since_month", joined)
         member = Member(**fields)
         db.session.add(member)
         db.session.commit()

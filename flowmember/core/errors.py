@@ -10,19 +10,34 @@ class FlowMemberError(Exception):
     status_code = 400
 
     def __init__(self, message: str | None = None, errors: dict | None = None):
-        super().__init__(message or HTTPStatus(self.status_code).phrase)
-        self.message = message or HTTPStatus(self.status_code).phrase
+        # ``is None``, not falsiness: a lazily translated message stays lazy until it is read.
+        if message is None:
+            message = HTTPStatus(self.status_code).phrase
+        super().__init__(message)
+        self.message = message
         self.errors = errors
 
     def to_dict(self) -> dict:
+        """The one error shape; lazily translated messages become text in the reader's
+        language here."""
         payload = {
             "code": self.status_code,
             "status": HTTPStatus(self.status_code).phrase,
-            "message": self.message,
+            "message": str(self.message),
         }
         if self.errors:
-            payload["errors"] = self.errors
+            payload["errors"] = _text(self.errors)
         return payload
+
+
+def _text(value):
+    if isinstance(value, dict):
+        return {k: _text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_text(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)
 
 
 class AuthenticationError(FlowMemberError):

@@ -7,7 +7,13 @@ How a run is counted (DOMAIN §8), per criterion:
 * A sweep on date D judges only months that have ended: the **last judged month** is
   ``month(D) - 1``. The run is the consecutive missed months *ending with* that month, so a
   member who did the thing in the last judged month has no run at all.
-* Months before the member joined (the join month itself counts) never count: the run stops there.
+* **Counting starts when the member came under the org** (:func:`counting_start`): the later of
+  the join month, the month a transfer into the org was received or the member was registered
+  from a paper letter, and the tracking start (the month the record entered FlowMember, or an
+  earlier month an import vouched for). Earlier months never count: the run stops there. History
+  an import vouches for acts as the last good month of its criterion: dues paid through
+  (党费交至) for dues, the last org-life month for org life. Monthly reports can only be filed
+  in FlowMember, so months before the record entered it never count against reports.
 * A **valid-reason month** (recorded illness, approved leave, exemption, suspension, and the month
   a branch meeting reviewed the member and kept them) is not a missed month and **breaks** the run:
   months before it do not join the months after it. A month in which the member did what was due
@@ -19,7 +25,9 @@ How a run is counted (DOMAIN §8), per criterion:
   months are not missed; a month never assessed is not missed and breaks the run).
 * **Org life**: a month is missed when the member's org held at least one activity that month and
   the member attended (present or online) none of them. A month in which the org held nothing
-  cannot fault the member: it breaks the run and is reported against the org as a gap.
+  cannot fault the member: it breaks the run and is reported against the org as a gap. A month in
+  which the member was excused (请假) from every activity the org held is not missed either.
+  Org life is judged over the last ``ORG_LIFE_WINDOW`` months.
 * **Reports**: only members away from their org (graduate, migrant) owe a monthly report; a month
   without a check-in is missed.
 
@@ -88,9 +96,25 @@ def dues_missed(statuses: Mapping[int, str]) -> set[int]:
     return {m for m, status in statuses.items() if status in OWED}
 
 
-def org_life_missed(held: Iterable[int], attended: Iterable[int]) -> set[int]:
-    """Months in which the org held an activity and the member attended none."""
-    return set(held) - set(attended)
+def org_life_missed(
+    held: Iterable[int], attended: Iterable[int], excused: Iterable[int] = ()
+) -> set[int]:
+    """Months in which the org held an activity and the member attended none, leaving out the
+    months in which the member was excused from every activity (see :func:`excused_months`)."""
+    return set(held) - set(attended) - set(excused)
+
+
+def excused_months(statuses: Mapping[int, Iterable[str | None]]) -> set[int]:
+    """Months in which the member was excused from every activity the org held.
+
+    ``statuses`` maps a month to the member's attendance status at each activity the org held
+    that month (None where nothing was recorded, which is not an excuse)."""
+    out = set()
+    for month, per_activity in statuses.items():
+        values = list(per_activity)
+        if values and all(v == "excused" for v in values):
+            out.add(month)
+    return out
 
 
 def org_gaps(held: Iterable[int], first_month: int, last_month: int) -> list[int]:
@@ -118,6 +142,14 @@ def valid_months(
         stop = last_month if end is None else min(end, last_month)
         out.update(months.span(max(start, first_month), stop))
     return out
+
+
+def counting_start(
+    joined_on: date, tracked_since: int | None = None, org_since: int | None = None
+) -> int:
+    """The first month that can count (DOMAIN §8): the later of the join month, the month the
+    member came under the org (``org_since``) and the tracking start."""
+    return max(months.of(joined_on), tracked_since or 0, org_since or 0)
 
 
 @dataclass(frozen=True)
@@ -148,27 +180,50 @@ def evidence(
     dues: Mapping[int, str] | None = None,
     held: Iterable[int] = (),
     attended: Iterable[int] = (),
+    excused: Iterable[int] = (),
     reported: Iterable[int] = (),
     valid: Iterable[tuple[int, int | None]] = (),
+    reviewed: Iterable[int] = (),
+    tracked_since: int | None = None,
+    org_since: int | None = None,
+    entered: int | None = None,
+    carried_paid_through: int | None = None,
+    carried_org_life: int | None = None,
 ) -> Evidence:
-    """All three runs of a member from plain values (``lapse_months`` of the design)."""
+    """All three runs of a member from plain values (``lapse_months`` of the design).
+
+    ``held``: months in which the member's org held an activity; ``attended``: months the member
+    attended one; ``excused``: months excused from every activity; ``reported``: months with a
+    check-in; ``valid``: valid-reason ranges (open-ended with None); ``reviewed``: months in which
+    a branch meeting reviewed and kept the member, or the member was restored after a suspension
+    (every month up to one, the month still running included, no longer counts); ``entered``: the
+    month the record entered FlowMember; ``carried_*``: history vouched by an import or a paper
+    letter."""
     last = last_judged_month(as_of)
-    first = months.of(joined_on)
+    first = max(
+        [counting_start(joined_on, tracked_since, org_since)]
+        + [min(m, last) + 1 for m in reviewed]
+    )
     valid_set = valid_months(valid, first, last)
     attended_set, reported_set = set(attended), set(reported)
+    if carried_org_life is not None:
+        attended_set.add(carried_org_life)
+    dues_first = first if carried_paid_through is None else max(first, carried_paid_through + 1)
+    org_life_first = max(first, last - ORG_LIFE_WINDOW + 1)
+    reports_first = first if entered is None else max(first, entered)
     return Evidence(
-        dues=missed_run(dues_missed(dues or {}), last, first_month=first, valid=valid_set),
+        dues=missed_run(dues_missed(dues or {}), last, first_month=dues_first, valid=valid_set),
         org_life=missed_run(
-            org_life_missed(held, attended_set),
+            org_life_missed(held, attended_set, excused),
             last,
-            first_month=first,
+            first_month=org_life_first,
             valid=valid_set,
             caught_up=any(m > last for m in attended_set),
         ),
         reports=missed_run(
-            reports_missed(category, reported_set, first, last),
+            reports_missed(category, reported_set, reports_first, last),
             last,
-            first_month=first,
+            first_month=reports_first,
             valid=valid_set,
             caught_up=any(m > last for m in reported_set),
         ),
@@ -187,34 +242,65 @@ def opens_case(ev: Evidence) -> bool:
     return ev.longest >= CASE_THRESHOLD
 
 
+def silent_months(as_of: date, count: int = UNREACHABLE_MONTHS) -> range:
+    """The last ``count`` ended months."""
+    last = last_judged_month(as_of)
+    return months.span(last - count + 1, last)
+
+
+def out_of_contact(
+    as_of: date, count: int, *, first_month: int, last_contact_month: int | None
+) -> bool:
+    """No successful contact (check-in, reached or refused attempt, reply) in the last ``count``
+    ended months nor since, all of which the member spent under the org: ``first_month`` is
+    :func:`counting_start`, and not before the record entered FlowMember."""
+    silent = silent_months(as_of, count)
+    if first_month > silent.start:
+        return False
+    return last_contact_month is None or last_contact_month < silent.start
+
+
 def unreachable(
     as_of: date,
     *,
-    joined_on: date,
+    first_month: int,
     last_contact_month: int | None,
-    failed_attempts: int,
+    failed_months: Iterable[int],
 ) -> bool:
-    """No successful contact in the last 3 ended months (nor since) and 2+ failed attempts or
-    bounced/failed reminders in that time. A member who joined less than 3 months ago is not."""
-    last = last_judged_month(as_of)
-    first_silent = last - UNREACHABLE_MONTHS + 1
-    if months.of(joined_on) > first_silent:
+    """Out of contact for the last 3 ended months (:func:`out_of_contact`) and 2+ failed attempts
+    or failed/bounced reminders *inside those 3 months* (``failed_months``: the month of each
+    failure)."""
+    if not out_of_contact(
+        as_of, UNREACHABLE_MONTHS, first_month=first_month, last_contact_month=last_contact_month
+    ):
         return False
-    if last_contact_month is not None and last_contact_month >= first_silent:
-        return False
-    return failed_attempts >= UNREACHABLE_FAILED_ATTEMPTS
+    silent = silent_months(as_of)
+    return sum(1 for m in failed_months if m in silent) >= UNREACHABLE_FAILED_ATTEMPTS
 
 
-def months_out_of_contact(as_of: date, joined_on: date, last_contact_month: int | None) -> int:
-    """Ended months since the last successful contact (or since joining)."""
-    last = last_judged_month(as_of)
-    since = months.of(joined_on) - 1 if last_contact_month is None else last_contact_month
-    return max(0, last - since)
+def proposes_suspension(
+    as_of: date, *, unreachable_now: bool, first_month: int, last_contact_month: int | None
+) -> bool:
+    """An unreachable member out of contact for 6 ended months is proposed for suspension (or,
+    probationary, for losing probationary status); people decide (DOMAIN §8)."""
+    return unreachable_now and out_of_contact(
+        as_of,
+        SUSPENSION_PROPOSAL_MONTHS,
+        first_month=first_month,
+        last_contact_month=last_contact_month,
+    )
 
 
 def restoration_allowed(suspended_on: date, as_of: date) -> bool:
     """A suspended member may be restored within 2 years of the suspension."""
     return as_of < add_years(suspended_on, SUSPENSION_YEARS)
+
+
+def proposes_removal(as_of: date, *, suspended_on: date, last_contact_on: date | None) -> bool:
+    """Suspended for 2 years and out of contact all that time: propose removal as self-lapsed
+    (DOMAIN §8); ``last_contact_on`` is the local date of the last successful contact."""
+    since = add_years(as_of, -SUSPENSION_YEARS)
+    return suspended_on <= since and (last_contact_on is None or last_contact_on < since)
 
 
 def add_years(d: date, years: int) -> date:

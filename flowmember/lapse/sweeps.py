@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Date,
     Integer,
@@ -39,10 +40,13 @@ from sqlalchemy import (
     update,
 )
 
+from flowmember.checkins.models import Activity, Attendance, AttendanceStatus, ContactAttempt
 from flowmember.core import months
 from flowmember.core.audit import AuditEntry
 from flowmember.core.db import UTCDateTime
-from flowmember.core.time import LOCAL_TZ, now_utc
+from flowmember.core.errors import ValidationError
+from flowmember.core.time import LOCAL_TZ, now_utc, today_local
+from flowmember.dues.models import DuesAssessment
 from flowmember.extensions import db
 from flowmember.lapse import rules
 from flowmember.lapse.models import (
@@ -64,18 +68,15 @@ from flowmember.lapse.models import (
     ValidReason,
 )
 from flowmember.lapse.sql import greatest, least, month_of, month_str
-from flowmember.members.models import Member
+from flowmember.members.models import Member, MemberExemption
+from flowmember.orgs.models import Org
+from flowmember.reminders.models import Reminder
 
 log = logging.getLogger(__name__)
 
 _BATCH = 5000
 _LAPSE_LOCK = 0x1A75E001
 _CONTACT_LOCK = 0x1A75E002
-
-
-def _table(name: str):
-    """Another package's table, or None while it does not exist yet."""
-    return db.metadata.tables.get(name)
 
 
 def _analyze(table: str) -> None:
@@ -89,6 +90,12 @@ def _lock(key: int) -> None:
     """Serialise concurrent sweeps on PostgreSQL (SQLite serialises writers anyway)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def check_as_of(as_of: date) -> None:
+    """A sweep judges months that have ended: its date is today or earlier (DOMAIN §8)."""
+    if as_of > today_local():
+        raise ValidationError({"as_of": [_l("A sweep date cannot be in the future.")]})
 
 
 def local_midnight(d: date) -> datetime:
@@ -130,17 +137,16 @@ def _valid_breaks(last: int, as_of: date):
             sr.c.decided_on <= as_of,
         ),
     ]
-    ex = _table("member_exemptions")
-    if ex is not None:
-        parts.append(
-            select(
-                ex.c.member_id,
-                case(
-                    (or_(ex.c.ends_on.is_(None), ex.c.ends_on > last_day), _lit(last)),
-                    else_=month_of(ex.c.ends_on),
-                ),
-            ).where(ex.c.starts_on <= last_day)
-        )
+    ex = MemberExemption.__table__
+    parts.append(
+        select(
+            ex.c.member_id,
+            case(
+                (or_(ex.c.ends_on.is_(None), ex.c.ends_on > last_day), _lit(last)),
+                else_=month_of(ex.c.ends_on),
+            ),
+        ).where(ex.c.starts_on <= last_day)
+    )
     u = union_all(*parts).subquery("vb")
     return (
         select(u.c.member_id, func.max(u.c.brk).label("brk")).group_by(u.c.member_id).subquery("v")
@@ -149,10 +155,8 @@ def _valid_breaks(last: int, as_of: date):
 
 def _org_gaps(last: int):
     """Per org: the latest month of the org-life window in which it held no activity."""
-    act = _table("activities")
-    if act is None:
-        return None
-    org = db.metadata.tables["orgs"]
+    act = Activity.__table__
+    org = Org.__table__
     window = union_all(
         *[
             select(
@@ -177,35 +181,50 @@ def _org_gaps(last: int):
     )
 
 
+def counting_start(m):
+    """SQL twin of :func:`rules.counting_start` over the members table ``m``."""
+    return greatest(
+        month_of(m.c.joined_on), m.c.tracked_since_month, func.coalesce(m.c.org_since_month, -1)
+    )
+
+
 def run_starts(last: int, as_of: date):
     """SELECT (member_id, org_id, dues_from, org_life_from, reports_from) of every active member
-    from the summary columns: a run is ``from .. last`` (empty when ``from > last``)."""
+    from the summary columns: a run is ``from .. last`` (empty when ``from > last``).
+
+    Each start is one past the latest month that stops the run (:func:`rules.evidence`): the month
+    before counting starts, the latest valid-reason month, and per criterion the last good month
+    (paid through, last attended, last check-in, each with the history an import vouched for),
+    for org life also the latest month the org held nothing and the start of the window."""
     m = Member.__table__
     v = _valid_breaks(last, as_of)
     g = _org_gaps(last)
-    floor = greatest(month_of(m.c.joined_on) - 1, func.coalesce(v.c.brk, -1))
-    dues_from = greatest(floor, func.coalesce(m.c.paid_through_month, -1)) + 1
-    if g is not None:
-        org_life_from = (
-            greatest(
-                floor,
-                func.coalesce(m.c.last_attended_month, -1),
-                func.coalesce(g.c.gap, _lit(last - rules.ORG_LIFE_WINDOW)),
-            )
-            + 1
+    floor = greatest(counting_start(m) - 1, func.coalesce(v.c.brk, -1))
+    dues_from = (
+        greatest(
+            floor,
+            func.coalesce(m.c.paid_through_month, -1),
+            func.coalesce(m.c.carried_paid_through_month, -1),
         )
-    else:
-        org_life_from = _lit(last + 1)
+        + 1
+    )
+    org_life_from = (
+        greatest(
+            floor,
+            func.coalesce(m.c.last_attended_month, -1),
+            func.coalesce(m.c.carried_org_life_month, -1),
+            func.coalesce(g.c.gap, _lit(last - rules.ORG_LIFE_WINDOW)),
+        )
+        + 1
+    )
     reports_from = case(
         (
             m.c.category.in_(sorted(rules.AWAY)),
-            greatest(floor, func.coalesce(m.c.last_checkin_month, -1)) + 1,
+            greatest(floor, m.c.entered_month - 1, func.coalesce(m.c.last_checkin_month, -1)) + 1,
         ),
         else_=_lit(last + 1),
     )
-    frm = m.outerjoin(v, v.c.member_id == m.c.id)
-    if g is not None:
-        frm = frm.outerjoin(g, g.c.org_id == m.c.org_id)
+    frm = m.outerjoin(v, v.c.member_id == m.c.id).outerjoin(g, g.c.org_id == m.c.org_id)
     return (
         select(
             m.c.id.label("member_id"),
@@ -219,27 +238,68 @@ def run_starts(last: int, as_of: date):
     )
 
 
-def _trim_dues_sql(dialect: str) -> str:
-    big = "MAX" if dialect == "sqlite" else "GREATEST"
-    # The unpaid assessments ending with the last month, newest first: a month belongs to the
-    # consecutive run exactly when month + row_number == last + 1.
-    return f"""
-        UPDATE lapse_sweep_runs SET dues_from = {big}(dues_from, :next - (
-            SELECT COUNT(*) FROM (
-                SELECT a.month AS month,
-                       ROW_NUMBER() OVER (ORDER BY a.month DESC) AS rn
-                FROM dues_assessments a
-                WHERE a.member_id = lapse_sweep_runs.member_id
-                  AND a.status IN ('unpaid', 'reduced')
-                  AND a.month <= :last
-                  AND a.month >= lapse_sweep_runs.dues_from
-            ) t WHERE t.month + t.rn = :next))
-        WHERE dues_from <= :warn_from
-    """
+def _trim_dues_runs(last: int, threshold: int) -> None:
+    """Cut each dues run to the consecutive owed assessments ending with the last judged month
+    (the summary ``paid_through_month`` is only an upper bound of the run's start; a month never
+    assessed breaks the run). Newest first, a month belongs to the consecutive run exactly when
+    ``month + row_number == last + 1``."""
+    r = LapseSweepRun.__table__
+    a = DuesAssessment.__table__
+    owed = (
+        select(a.c.month, func.row_number().over(order_by=a.c.month.desc()).label("rn"))
+        .where(
+            a.c.member_id == r.c.member_id,
+            a.c.status.in_(sorted(rules.OWED)),
+            a.c.month <= last,
+            a.c.month >= r.c.dues_from,
+        )
+        .correlate(r)
+        .subquery("owed")
+    )
+    run = select(func.count()).select_from(owed).where(owed.c.month + owed.c.rn == last + 1)
+    db.session.execute(
+        update(r)
+        .where(r.c.dues_from <= threshold)
+        .values(dues_from=greatest(r.c.dues_from, _lit(last + 1) - run.scalar_subquery()))
+    )
 
 
 def _runs_at_least(r, n: int, last: int):
     return or_(*[r.c[f"{c}_from"] <= last - n + 1 for c in CRITERIA])
+
+
+def _skip_excused_months(last: int, threshold: int) -> None:
+    """Cut org-life runs at the latest month in which the member was excused (请假) from every
+    activity the org held (:func:`rules.excused_months`): such a month is not missed."""
+    r = LapseSweepRun.__table__
+    act = Activity.__table__
+    other = Activity.__table__.alias("same_month")
+    att = Attendance.__table__
+    # Each level names the scratch row it belongs to: SQLAlchemy correlates only to the level
+    # right around a subquery.
+    not_excused = ~exists().where(
+        att.c.activity_id == other.c.id,
+        att.c.member_id == r.c.member_id,
+        att.c.status == AttendanceStatus.excused.value,
+    ).correlate(r, other)
+    excused_month = (
+        select(func.max(act.c.month))
+        .where(
+            act.c.org_id == r.c.org_id,
+            act.c.month >= r.c.org_life_from,
+            act.c.month <= last,
+            ~exists()
+            .where(other.c.org_id == act.c.org_id, other.c.month == act.c.month, not_excused)
+            .correlate(r, act),
+        )
+        .correlate(r)
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(r)
+        .where(r.c.org_life_from <= threshold)
+        .values(org_life_from=greatest(r.c.org_life_from, func.coalesce(excused_month, -1) + 1))
+    )
 
 
 def fill_runs(last: int, as_of: date) -> int:
@@ -258,13 +318,9 @@ def fill_runs(last: int, as_of: date) -> int:
             ),
         )
     )
-    if _table("dues_assessments") is not None:
-        dialect = session.get_bind().dialect.name
-        session.execute(
-            text(_trim_dues_sql(dialect)),
-            {"next": last + 1, "last": last, "warn_from": threshold},
-        )
-        session.execute(delete(r).where(not_(_runs_at_least(r, rules.WARNING_THRESHOLDS[0], last))))
+    _trim_dues_runs(last, threshold)
+    _skip_excused_months(last, threshold)
+    session.execute(delete(r).where(not_(_runs_at_least(r, rules.WARNING_THRESHOLDS[0], last))))
     for table in ("lapse_sweep_runs", "lapse_warnings", "lapse_cases"):
         _analyze(table)
     return session.scalar(select(func.count()).select_from(r))
@@ -290,6 +346,7 @@ def _case_audit(actor_name: str, action: str, where, now: datetime, reason: str)
 
 def run_lapse_sweep(as_of: date) -> dict:
     """The lapse sweep inside the caller's transaction (flushes, never commits)."""
+    check_as_of(as_of)
     session = db.session
     _lock(_LAPSE_LOCK)
     now = now_utc()
@@ -344,13 +401,19 @@ def run_lapse_sweep(as_of: date) -> dict:
             )
 
     # Resolve open cases (no decision yet) whose member caught up: the ids are fetched once
-    # (bounded by the open cases) and closed in batches.
+    # (bounded by the open cases) and closed in batches. A run for an earlier date never touches
+    # a case opened by a later run.
     still_lapsed = exists().where(
         r.c.member_id == lc.c.member_id, _runs_at_least(r, rules.CASE_THRESHOLD, last)
     )
     is_active = exists().where(m.c.id == lc.c.member_id, m.c.status == "active")
     ids = session.scalars(
-        select(lc.c.id).where(lc.c.status == CaseStatus.open.value, is_active, ~still_lapsed)
+        select(lc.c.id).where(
+            lc.c.status == CaseStatus.open.value,
+            lc.c.opened_on <= as_of,
+            is_active,
+            ~still_lapsed,
+        )
     ).all()
     resolved = 0
     for start in range(0, len(ids), _BATCH):
@@ -385,7 +448,10 @@ def run_lapse_sweep(as_of: date) -> dict:
         .where(
             exists().where(
                 lc.c.member_id == r.c.member_id,
-                lc.c.status.in_([CaseStatus.open.value, CaseStatus.decided.value]),
+                or_(
+                    lc.c.status.in_([CaseStatus.open.value, CaseStatus.decided.value]),
+                    lc.c.opened_on > as_of,
+                ),
             )
         )
         .values(has_case=True)
@@ -432,44 +498,41 @@ def run_lapse_sweep(as_of: date) -> dict:
 # --- lost contact -------------------------------------------------------------------------------
 
 
-def _failures():
-    """Member ids with 2+ failed contact attempts or failed/bounced reminders since their last
-    successful contact."""
-    m = Member.__table__
-    parts = []
-    ca = _table("contact_attempts")
-    if ca is not None:
-        parts.append(
-            select(ca.c.member_id.label("member_id"), ca.c.at.label("at")).where(
-                ca.c.outcome != "reached"
-            )
-        )
-    rm = _table("reminders")
-    if rm is not None and "member_id" in rm.c and "status" in rm.c:
-        when = rm.c.sent_at if "sent_at" in rm.c else None
-        if "created_at" in rm.c:
-            when = func.coalesce(rm.c.sent_at, rm.c.created_at) if when is not None else None
-        if when is not None:
-            bad = rm.c.status == "failed"
-            if "bounced" in rm.c:
-                bad = or_(bad, rm.c.bounced == true())
-            parts.append(
-                select(rm.c.member_id, when.label("at")).where(rm.c.member_id.is_not(None), bad)
-            )
-    if not parts:
-        return select(m.c.id).where(false())
-    u = union_all(*parts).subquery("f")
+#: Contact outcomes in which the member was reached ("refused" too: DOMAIN §8).
+REACHED_OUTCOMES = ("reached", "refused")
+
+
+def _failures(as_of: date):
+    """Member ids with 2+ failed contact attempts or failed/bounced reminders inside the three
+    silent months (:func:`rules.silent_months`)."""
+    silent = rules.silent_months(as_of)
+    start, end = local_midnight(months.first_day(silent.start)), local_midnight(
+        months.first_day(silent.stop)
+    )
+    ca = ContactAttempt.__table__
+    rm = Reminder.__table__
+    when = func.coalesce(rm.c.sent_at, rm.c.created_at)
+    u = union_all(
+        select(ca.c.member_id.label("member_id")).where(
+            ca.c.outcome.not_in(REACHED_OUTCOMES), ca.c.at >= start, ca.c.at < end
+        ),
+        select(rm.c.member_id).where(
+            rm.c.member_id.is_not(None),
+            or_(rm.c.status == "failed", rm.c.bounced == true()),
+            when >= start,
+            when < end,
+        ),
+    ).subquery("f")
     return (
         select(u.c.member_id)
-        .select_from(u.join(m, m.c.id == u.c.member_id))
-        .where(or_(m.c.last_reached_at.is_(None), u.c.at > m.c.last_reached_at))
         .group_by(u.c.member_id)
         .having(func.count() >= rules.UNREACHABLE_FAILED_ATTEMPTS)
     )
 
 
 def _silent_since(month: int):
-    """No successful contact (reached attempt, reply, check-in) from ``month`` on."""
+    """No successful contact (reached or refused attempt, reply, check-in) from ``month`` on,
+    and the member had been under the org (and in FlowMember) since then."""
     m = Member.__table__
     return and_(
         or_(
@@ -477,23 +540,22 @@ def _silent_since(month: int):
             m.c.last_reached_at < local_midnight(months.first_day(month)),
         ),
         or_(m.c.last_checkin_month.is_(None), m.c.last_checkin_month < month),
-        m.c.joined_on <= months.last_day(month),
+        greatest(counting_start(m), m.c.entered_month) <= month,
     )
 
 
 def unreachable_clause(as_of: date):
     m = Member.__table__
-    last = rules.last_judged_month(as_of)
-    first_silent = last - rules.UNREACHABLE_MONTHS + 1
-    return and_(m.c.status == "active", _silent_since(first_silent), m.c.id.in_(_failures()))
+    first_silent = rules.silent_months(as_of).start
+    return and_(m.c.status == "active", _silent_since(first_silent), m.c.id.in_(_failures(as_of)))
 
 
 def run_contact_sweep(as_of: date) -> dict:
     """The contact sweep inside the caller's transaction (flushes, never commits)."""
+    check_as_of(as_of)
     session = db.session
     _lock(_CONTACT_LOCK)
     now = now_utc()
-    last = rules.last_judged_month(as_of)
     log_row = SweepRun(name="contact_sweep", as_of=as_of, started_at=now)
     session.add(log_row)
     session.flush()
@@ -546,7 +608,7 @@ def run_contact_sweep(as_of: date) -> dict:
 
     # Six months out of contact: propose suspension (loss of probationary status for a
     # probationary member). People decide; nothing changes status here.
-    six_from = last - rules.SUSPENSION_PROPOSAL_MONTHS + 1
+    six_from = rules.silent_months(as_of, rules.SUSPENSION_PROPOSAL_MONTHS).start
     open_proposal = exists().where(sp.c.member_id == m.c.id, sp.c.status == "proposed")
     pending = exists().where(sr.c.member_id == m.c.id, sr.c.status == RequestStatus.pending.value)
     kind = case(

@@ -162,6 +162,83 @@ def test_org_life_run(held, attended, expected):
     assert ev.org_life == (span(*expected) if expected else [])
 
 
+@pytest.mark.parametrize(
+    ("statuses", "excused"),
+    [
+        ({m("2026-03"): ["excused"]}, {"2026-03"}),
+        ({m("2026-03"): ["excused", "excused"]}, {"2026-03"}),
+        ({m("2026-03"): ["excused", "absent"]}, set()),  # excused from one of two
+        ({m("2026-03"): ["excused", None]}, set()),  # nothing recorded is no excuse
+        ({m("2026-03"): []}, set()),  # nothing held
+        ({m("2026-03"): ["excused"], m("2026-04"): ["present"]}, {"2026-03"}),
+    ],
+)
+def test_excused_from_every_activity(statuses, excused):
+    assert set(strs(sorted(rules.excused_months(statuses)))) == excused
+
+
+@pytest.mark.parametrize(
+    ("excused", "expected"),
+    [
+        ([], ("2026-01", "2026-10")),
+        ([m("2026-07")], ("2026-08", "2026-10")),  # an excused month breaks the run
+        ([m("2026-10")], None),
+        ([m("2026-04")], ("2026-05", "2026-10")),
+    ],
+)
+def test_an_excused_month_does_not_count_against_org_life(excused, expected):
+    ev = rules.evidence(
+        date(2026, 11, 30),
+        joined_on=date(2015, 1, 1),
+        category="other",
+        held=span("2026-01", "2026-11"),
+        excused=excused,
+    )
+    assert ev.org_life == (span(*expected) if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("tracked", "entered", "paid_through", "org_life", "dues", "org", "reports"),
+    [
+        # A record entered this month: nothing counts yet.
+        ("2026-11", "2026-11", None, None, None, None, None),
+        # Entered in May: six tracked months end in October.
+        ("2026-05", "2026-05", None, None, ("2026-05", "2026-10"), ("2026-05", "2026-10"),
+         ("2026-05", "2026-10")),
+        # An import vouched for an earlier start with its history: dues paid through March and
+        # org life in February; reports count only from the month the record entered.
+        ("2025-01", "2026-09", "2026-03", "2026-02", ("2026-04", "2026-10"),
+         ("2026-03", "2026-10"), ("2026-09", "2026-10")),
+        # History vouched up to the last judged month: no run.
+        ("2025-01", "2026-11", "2026-10", "2026-10", None, None, None),
+    ],
+)
+def test_counting_start_and_carried_history(tracked, entered, paid_through, org_life, dues, org,
+                                            reports):
+    ev = rules.evidence(
+        date(2026, 11, 30),
+        joined_on=date(2015, 1, 1),
+        category="graduate",
+        dues={x: "unpaid" for x in span("2024-01", "2026-11")},
+        held=span("2024-01", "2026-11"),
+        tracked_since=m(tracked),
+        entered=m(entered),
+        carried_paid_through=m(paid_through) if paid_through else None,
+        carried_org_life=m(org_life) if org_life else None,
+    )
+    assert ev.dues == (span(*dues) if dues else [])
+    assert ev.org_life == (span(*org) if org else [])
+    assert ev.reports == (span(*reports) if reports else [])
+
+
+def test_org_life_is_judged_over_the_window():
+    ev = rules.evidence(
+        date(2026, 11, 30), joined_on=date(2015, 1, 1), category="other",
+        held=span("2020-01", "2026-11"),
+    )
+    assert len(ev.org_life) == rules.ORG_LIFE_WINDOW
+
+
 def test_org_gaps_are_reported_against_the_org():
     held = [m("2026-01"), m("2026-03")]
     assert strs(rules.org_gaps(held, m("2026-01"), m("2026-04"))) == ["2026-02", "2026-04"]
@@ -200,38 +277,51 @@ def test_warnings_at_3_and_5_once_per_run(length, warnings):
 
 
 @pytest.mark.parametrize(
-    ("joined_on", "last_contact", "failed", "expected"),
+    ("first", "last_contact", "failed", "expected"),
     [
-        (date(2020, 1, 1), "2026-07", 2, True),  # Aug, Sep, Oct silent + 2 failures
-        (date(2020, 1, 1), "2026-08", 5, False),  # only 2 silent months
-        (date(2020, 1, 1), "2026-07", 1, False),  # one failure is not enough
-        (date(2020, 1, 1), None, 2, True),
-        (date(2026, 8, 15), None, 3, True),  # joined in August: Aug..Oct
-        (date(2026, 9, 1), None, 3, False),  # joined 2 months ago
-        (date(2020, 1, 1), "2026-11", 4, False),  # reached this month
+        ("2020-01", "2026-07", ["2026-08", "2026-10"], True),  # Aug, Sep, Oct silent + 2
+        ("2020-01", "2026-08", ["2026-09"] * 5, False),  # only 2 silent months
+        ("2020-01", "2026-07", ["2026-09"], False),  # one failure is not enough
+        ("2020-01", None, ["2026-08", "2026-08"], True),
+        ("2026-08", None, ["2026-08"] * 3, True),  # came under the org in August: Aug..Oct
+        ("2026-09", None, ["2026-09"] * 3, False),  # came under the org 2 months ago
+        ("2020-01", "2026-11", ["2026-09"] * 4, False),  # reached this month
+        # Only failures inside the three silent months count:
+        ("2020-01", "2026-06", ["2026-07", "2026-08"], False),  # July is before them
+        ("2020-01", "2026-06", ["2026-07", "2026-07", "2026-10"], False),
+        ("2020-01", None, ["2026-10", "2026-11"], False),  # November has not ended
+        ("2020-01", None, ["2026-08", "2026-10"], True),
     ],
 )
-def test_unreachable(joined_on, last_contact, failed, expected):
+def test_unreachable(first, last_contact, failed, expected):
     assert (
         rules.unreachable(
             date(2026, 11, 30),
-            joined_on=joined_on,
+            first_month=m(first),
             last_contact_month=m(last_contact) if last_contact else None,
-            failed_attempts=failed,
+            failed_months=[m(f) for f in failed],
         )
         is expected
     )
 
 
 @pytest.mark.parametrize(
-    ("last_contact", "out"),
-    [("2026-04", 6), ("2026-05", 5), ("2026-10", 0), (None, 10)],
+    ("joined_on", "tracked_since", "org_since", "expected"),
+    [
+        (date(2020, 1, 1), None, None, "2020-01"),
+        (date(2020, 1, 1), "2026-11", None, "2026-11"),  # a record entered this month
+        (date(2020, 1, 1), "2025-01", "2026-05", "2026-05"),  # received by transfer in May
+        (date(2026, 6, 30), "2025-01", "2026-05", "2026-06"),  # joined after both
+        (date(2020, 1, 1), "2024-12", None, "2024-12"),  # vouched earlier tracking start
+    ],
 )
-def test_months_out_of_contact(last_contact, out):
-    got = rules.months_out_of_contact(
-        date(2026, 11, 30), date(2026, 1, 1), m(last_contact) if last_contact else None
+def test_counting_starts_when_the_member_came_under_the_org(
+    joined_on, tracked_since, org_since, expected
+):
+    got = rules.counting_start(
+        joined_on, m(tracked_since) if tracked_since else None, m(org_since) if org_since else None
     )
-    assert got == out
+    assert got == m(expected)
 
 
 @pytest.mark.parametrize(

@@ -136,10 +136,12 @@ def test_member_who_joined_recently(make_member, dues_history, joined_on, opened
     assert db.session.get(Member, member.id).flag_lapse_risk is risk
 
 
-def test_year_boundary(make_member, dues_history):
+def test_year_boundary(make_member, dues_history, freeze):
     member = make_member(category="other")
     dues_history(member, first="2026-01", last="2027-02", paid_through="2026-07")
+    freeze("2027-01-31")
     assert services.lapse_sweep(date(2027, 1, 31))["opened"] == 0  # Aug..Dec = 5
+    freeze("2027-02-01")
     assert services.lapse_sweep(date(2027, 2, 1))["opened"] == 1  # Aug..Jan = 6
     (case,) = cases(member)
     assert case.criteria["dues"][0] == "2026-08" and case.criteria["dues"][-1] == "2027-01"
@@ -239,7 +241,9 @@ def test_retained_member_is_not_reopened_for_the_same_months(make_member, tree, 
     )
     db.session.commit()
     assert services.lapse_sweep(NOV30)["opened"] == 0
+    freeze("2027-05-01")
     assert services.lapse_sweep(date(2027, 5, 1))["opened"] == 0  # Dec..Apr = 5
+    freeze("2027-06-01")
     assert services.lapse_sweep(date(2027, 6, 1))["opened"] == 1  # Dec..May = 6
     assert len(cases(member)) == 2
 
