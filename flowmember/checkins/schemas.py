@@ -12,7 +12,8 @@ from flowmember.checkins.models import (
     ContactOutcome,
 )
 from flowmember.core import months
-from flowmember.core.time import LOCAL_TZ, today_local
+from flowmember.core.fields import LocalDateTime
+from flowmember.core.time import today_local
 
 
 class MonthField(fields.Field):
@@ -95,7 +96,8 @@ class CheckinQueryArgs(Schema):
 class ContactArgs(Schema):
     channel = fields.Enum(ContactChannel, by_value=True, required=True)
     outcome = fields.Enum(ContactOutcome, by_value=True, required=True)
-    at = fields.AwareDateTime(default_timezone=LOCAL_TZ, allow_none=True)
+    #: An ISO datetime, or a plain date read as the start of that day in Asia/Shanghai.
+    at = LocalDateTime(allow_none=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -39,7 +39,7 @@ def test_reached_attempt_moves_last_reached_forward_only(
     assert [c["channel"] for c in listed] == ["phone", "visit"]
 
 
-@pytest.mark.parametrize("outcome", ["no_answer", "wrong_number", "refused", "bounced"])
+@pytest.mark.parametrize("outcome", ["no_answer", "wrong_number", "bounced"])
 def test_unsuccessful_attempts_do_not_count_as_reached(
     api, secretary, make_member, branch, outcome
 ):
@@ -49,6 +49,20 @@ def test_unsuccessful_attempts_do_not_count_as_reached(
     )
     assert r.status_code == 201
     assert _member(member.id).last_reached_at is None
+
+
+def test_a_refusal_means_the_member_was_reached(api, secretary, make_member, branch, freeze):
+    """DOMAIN §8: a "refused" outcome means the member was reached (not lost)."""
+    from flowmember.checkins.summaries import rebuild_summaries
+
+    freeze("2026-11-21T10:00:00+08:00")
+    member = make_member(org=branch)
+    r = api.as_(secretary).post(
+        f"/members/{member.id}/contacts", json={"channel": "phone", "outcome": "refused"}
+    )
+    assert r.status_code == 201
+    assert _member(member.id).last_reached_at == datetime(2026, 11, 21, 2, tzinfo=UTC)
+    assert rebuild_summaries(check_only=True)["total_mismatches"] == 0
 
 
 def test_time_without_offset_is_read_as_shanghai(api, secretary, make_member, branch, freeze):
