@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from flowmember.accounts.models import User
 from flowmember.accounts.services import create_user
+from flowmember.core import months
 from flowmember.core.auth import SYSTEM
 from flowmember.extensions import db
 from flowmember.members.identity import build_id_number
@@ -143,7 +144,12 @@ def _build_members(ctx: DemoContext, count: int) -> None:
         joined = ctx.today - timedelta(days=rng.randint(200, 3650))
         stage = Stage.probationary if (ctx.today - joined).days < 365 else Stage.full
         graduate = category == Category.graduate
+        # The demo centre has kept its ledger in FlowMember for a year: the seeders write that
+        # year's history.
+        tracked = max(months.of(joined), months.of(ctx.today) - 12)
         member = Member(
+            entered_month=tracked,
+            tracked_since_month=tracked,
             **person,
             category=category,
             stage=stage,

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from flask import g, request_started
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -21,6 +22,12 @@ from flowmember.core import time as fm_time
 from flowmember.extensions import db
 
 POSTGRES_URL = os.environ.get("FLOWMEMBER_TEST_POSTGRES_URL")
+
+# Property tests: the same examples on every CI run (a failure there is reproducible), fresh
+# ones on a developer's machine.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
@@ -54,7 +61,8 @@ def _app(backend, tmp_path_factory):
         url, drop = _postgres_database()
         # Throwaway data: no need to wait for the disk on every commit.
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "connect_args": {"options": "-c synchronous_commit=off"}
+            **settings["SQLALCHEMY_ENGINE_OPTIONS"],
+            "connect_args": {"options": "-c synchronous_commit=off"},
         }
     else:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
