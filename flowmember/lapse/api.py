@@ -296,7 +296,9 @@ def _decide(kind: str, member_id: int, args, approved: bool):
 @blp.arguments(StatusReasonArgs)
 @blp.response(201, StatusRequestSchema)
 def request_suspension(args, member_id):
-    """Branch decision to suspend (停止党籍); pending committee approval"""
+    """Branch decision to suspend (停止党籍); pending approval by a higher committee. For a
+    probationary member the request is filed as the loss of probationary status
+    (``kind: probation_loss``)"""
     return _request("suspension", member_id, args)
 
 
@@ -305,7 +307,8 @@ def request_suspension(args, member_id):
 @blp.arguments(StatusDecisionArgs)
 @blp.response(200, StatusRequestSchema)
 def approve_suspension(args, member_id):
-    """Committee approval: the member becomes suspended"""
+    """Approval by an admin of a strictly higher committee: the member becomes suspended (or, for
+    a probation-loss request, removed)"""
     return _decide("suspension", member_id, args, True)
 
 
@@ -343,3 +346,60 @@ def approve_restoration(args, member_id):
 def reject_restoration(args, member_id):
     """Committee refusal of a restoration"""
     return _decide("restoration", member_id, args, False)
+
+
+@blp.route("/members/<int:member_id>/probation-loss", methods=["POST"])
+@roles("admin", "secretary")
+@blp.arguments(StatusReasonArgs)
+@blp.response(201, StatusRequestSchema)
+def request_probation_loss(args, member_id):
+    """Branch decision that a probationary member who cannot be found loses probationary status
+    (取消预备党员资格); pending approval by a higher committee. ``/suspension`` files the same
+    request for a probationary member"""
+    return _request("probation_loss", member_id, args)
+
+
+@blp.route("/members/<int:member_id>/probation-loss/approve", methods=["POST"])
+@roles("admin")
+@blp.arguments(StatusDecisionArgs)
+@blp.response(200, StatusRequestSchema)
+def approve_probation_loss(args, member_id):
+    """Approval by a higher committee: the member is removed (probationary status cancelled)"""
+    return _decide("probation_loss", member_id, args, True)
+
+
+@blp.route("/members/<int:member_id>/probation-loss/reject", methods=["POST"])
+@roles("admin")
+@blp.arguments(StatusDecisionArgs)
+@blp.response(200, StatusRequestSchema)
+def reject_probation_loss(args, member_id):
+    """Refusal by a higher committee: the member stays"""
+    return _decide("probation_loss", member_id, args, False)
+
+
+@blp.route("/members/<int:member_id>/removal", methods=["POST"])
+@roles("admin", "secretary")
+@blp.arguments(StatusReasonArgs)
+@blp.response(201, StatusRequestSchema)
+def request_removal(args, member_id):
+    """Branch decision to remove a member suspended 2 years or more and still out of contact
+    (self-lapsed); pending approval by a higher committee"""
+    return _request("removal", member_id, args)
+
+
+@blp.route("/members/<int:member_id>/removal/approve", methods=["POST"])
+@roles("admin")
+@blp.arguments(StatusDecisionArgs)
+@blp.response(200, StatusRequestSchema)
+def approve_removal(args, member_id):
+    """Approval by a higher committee: the member is removed"""
+    return _decide("removal", member_id, args, True)
+
+
+@blp.route("/members/<int:member_id>/removal/reject", methods=["POST"])
+@roles("admin")
+@blp.arguments(StatusDecisionArgs)
+@blp.response(200, StatusRequestSchema)
+def reject_removal(args, member_id):
+    """Refusal by a higher committee: the member stays suspended"""
+    return _decide("removal", member_id, args, False)

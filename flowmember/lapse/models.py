@@ -234,8 +234,12 @@ class StatusProposal(MemberScoped, db.Model):
 
 
 class RequestKind(enum.StrEnum):
-    suspension = "suspension"
-    restoration = "restoration"
+    suspension = "suspension"  #: out of contact 6+ months (停止党籍); a full member
+    restoration = "restoration"  #: a suspended member back in touch within 2 years (恢复党籍)
+    #: A probationary member who cannot be found loses probationary status instead of being
+    #: suspended (取消预备党员资格); approved, the member's status becomes removed.
+    probation_loss = "probation_loss"
+    removal = "removal"  #: suspended 2+ years and still out of contact: removed as self-lapsed
 
 
 class RequestStatus(enum.StrEnum):

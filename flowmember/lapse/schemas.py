@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from flowmember.core import months
+from flowmember.core.fields import LocalDateTime
 from flowmember.lapse.models import CaseStatus, EscalationKind, ValidReasonKind
 
 
@@ -87,7 +88,8 @@ class LapseCaseDetailSchema(LapseCaseSchema):
 
 class LapseStepArgs(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["education", "contact"]))
-    at = fields.AwareDateTime(load_default=None)
+    #: An ISO datetime, or a plain date read as the start of that day in Asia/Shanghai.
+    at = LocalDateTime(load_default=None)
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -38,11 +39,18 @@ from flowmember.lapse.sweeps import (  # noqa: F401  (the package's public inter
     run_lapse_sweep,
     unreachable_clause,
 )
-from flowmember.members.models import Member, MemberStatus
+from flowmember.members.models import Member, MemberStatus, Stage
 
 STEP_KINDS = ("education", "contact")
-TOO_LATE = "Suspended more than 2 years ago: restoration is no longer possible."
+TOO_LATE = _l("Suspended more than 2 years ago: restoration is no longer possible.")
 DECISIONS = ("remove", "retain")
+NOT_HIGHER = _l("Only an admin of a higher committee may approve.")
+NO_STEP = _l(
+    "A removal needs at least one education or contact step recorded on the case first: "
+    "analyse the cause and educate the member before the branch meeting decides."
+)
+#: The status event reason when a probationary member loses probationary status (取消预备党员资格).
+PROBATION_LOSS_REASON = "Probationary status cancelled: the member cannot be found"
 
 
 def _actor_name(actor) -> str:
@@ -132,7 +140,10 @@ def add_step(
 
 
 def decide(actor, case_id: int, *, decision: str, meeting_on: date, reason: str) -> LapseCase:
-    """The branch member meeting's decision on an open case (secretary or admin in scope)."""
+    """The branch member meeting's decision on an open case (secretary or admin in scope).
+
+    The branch must first analyse the cause and educate (DOMAIN §8): a removal is refused (409)
+    until the case has at least one education or contact step; retaining needs none."""
     if decision not in DECISIONS:
         raise ValidationError({"decision": ["Must be remove or retain."]})
     reason = _require_text(reason, "reason")
@@ -143,6 +154,8 @@ def decide(actor, case_id: int, *, decision: str, meeting_on: date, reason: str)
         raise Conflict("Only an open case can be decided.", {"status": [case.status.value]})
     if meeting_on < case.opened_on:
         raise ValidationError({"meeting_on": ["The meeting cannot be before the case opened."]})
+    if decision == "remove" and not any(step.kind in STEP_KINDS for step in case.steps):
+        raise Conflict(NO_STEP, {"steps": [_l("No education or contact step yet.")]})
     before = audit.snapshot(case, ["status", "decision"])
     case.decision = decision
     case.meeting_on = meeting_on
@@ -175,7 +188,7 @@ def approve(actor, case_id: int, *, approved: bool, note: str | None = None) -> 
     case = get_case(actor, case_id, for_update=True)
     member = db.session.get(Member, case.member_id)
     if not is_higher_admin(actor, member.org_id):
-        raise PermissionDenied("Only an admin of a higher committee may approve.")
+        raise PermissionDenied(NOT_HIGHER)
     if case.status != CaseStatus.decided:
         raise Conflict("Only a decided case can be approved.", {"status": [case.status.value]})
     before = audit.snapshot(case, ["status", "outcome"])
@@ -210,9 +223,14 @@ def approve(actor, case_id: int, *, approved: bool, note: str | None = None) -> 
 
 
 def change_member_status(actor, member: Member, status, *, on: date, reason: str) -> None:
-    """Through the members package (dated status event + audit)."""
+    """Through the members package (dated status event + audit); a reason longer than the
+    event's column is cut there with an ellipsis (the full text stays on the case or request)."""
+    from flowmember.members.models import MemberStatusEvent
     from flowmember.members.services import change_status
 
+    limit = MemberStatusEvent.__table__.c.reason.type.length
+    if len(reason) > limit:
+        reason = reason[: limit - 1] + "…"
     change_status(actor, member, status, on=on, reason=reason)
 
 
@@ -313,21 +331,60 @@ def proposals(actor, *, kind: str | None = None, status: str = "proposed") -> li
 # --- suspension and restoration -----------------------------------------------------------------
 
 
+REQUEST_LABELS = {
+    RequestKind.suspension: _l("Suspension"),
+    RequestKind.restoration: _l("Restoration"),
+    RequestKind.probation_loss: _l("Loss of probationary status"),
+    RequestKind.removal: _l("Removal"),
+}
+#: Which pending requests an approval of ``kind`` decides: a suspension requested for a
+#: probationary member was filed as the loss of probationary status.
+DECIDES = {
+    RequestKind.suspension: (RequestKind.suspension, RequestKind.probation_loss),
+    RequestKind.probation_loss: (RequestKind.probation_loss,),
+    RequestKind.restoration: (RequestKind.restoration,),
+    RequestKind.removal: (RequestKind.removal,),
+}
+
+
 def request_status(actor, member_id: int, kind: str, reason: str) -> StatusRequest:
-    """A branch's suspension (member active) or restoration (member suspended less than 2 years)
-    request; one pending request per member."""
+    """A branch decision that a higher committee approves (DOMAIN §8); one pending request per
+    member.
+
+    - ``suspension``: an active member out of contact. For a *probationary* member the request
+      is filed as ``probation_loss`` instead: a probationary member who cannot be found loses
+      probationary status rather than being suspended.
+    - ``probation_loss``: an active probationary member who cannot be found.
+    - ``restoration``: a suspended member back in touch, less than 2 years after the suspension.
+    - ``removal``: a member suspended 2 years or more and still out of contact (self-lapsed)."""
     reason = _require_text(reason, "reason")
+    kind = RequestKind(kind)
     member = get_member(actor, member_id)
     today = today_local()
-    if kind == RequestKind.suspension:
+    if kind in (RequestKind.suspension, RequestKind.probation_loss):
         if member.status != MemberStatus.active:
-            raise Conflict("Only an active member can be suspended.")
+            raise Conflict(
+                _l("Only an active member can be suspended or lose probationary status.")
+            )
+        probationary = member.stage == Stage.probationary
+        if kind == RequestKind.probation_loss and not probationary:
+            raise Conflict(_l("Only a probationary member can lose probationary status."))
+        if probationary:
+            kind = RequestKind.probation_loss
     else:
         if member.status != MemberStatus.suspended:
-            raise Conflict("Only a suspended member can be restored.")
+            raise Conflict(_l("Only a suspended member can be restored or removed this way."))
         since = member.status_since or today
-        if not rules.restoration_allowed(since, today):
+        allowed = rules.restoration_allowed(since, today)
+        if kind == RequestKind.restoration and not allowed:
             raise Conflict(TOO_LATE)
+        if kind == RequestKind.removal and allowed:
+            raise Conflict(
+                _l(
+                    "Suspended less than 2 years ago: the member may still be restored, "
+                    "not removed."
+                )
+            )
     row = StatusRequest(
         member_id=member.id,
         kind=kind,
@@ -342,13 +399,14 @@ def request_status(actor, member_id: int, kind: str, reason: str) -> StatusReque
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
+        # A plain string: the session is unusable here, and translating would read the user.
         raise Conflict("The member already has a pending request.") from None
     audit.record(
         actor,
-        f"member.{kind}_request",
+        f"member.{kind.value}_request",
         row,
         org_id=member.org_id,
-        after={"kind": kind, "status": "pending"},
+        after={"kind": kind.value, "status": "pending"},
         reason=reason,
     )
     return row
@@ -357,21 +415,32 @@ def request_status(actor, member_id: int, kind: str, reason: str) -> StatusReque
 def decide_status_request(
     actor, member_id: int, kind: str, *, approved: bool = True, note: str | None = None
 ) -> StatusRequest:
-    """Committee approval (admin) of the member's pending request of that kind."""
-    if getattr(actor, "role", None) != "admin" and not getattr(actor, "is_system", False):
-        raise PermissionDenied("Only an admin may approve.")
+    """Approval or refusal of the member's pending request of that kind, by an admin of a
+    strictly higher committee than the member's org (:func:`is_higher_admin`, as for lapse
+    cases); an admin of the member's own branch may not approve.
+
+    Approved: suspension -> suspended; restoration -> active (within 2 years); removal ->
+    removed; probation_loss -> removed, with the event reason :data:`PROBATION_LOSS_REASON` and
+    the request's reason (the member's stage stays probationary, as the record of what was lost;
+    the audit entries are ``member.status`` and ``member.probation_loss_approve``). An approval of
+    ``suspension`` also decides a pending probation-loss request (what a suspension request for a
+    probationary member becomes)."""
+    kind = RequestKind(kind)
     member = get_member(actor, member_id)
+    if not is_higher_admin(actor, member.org_id):
+        raise PermissionDenied(NOT_HIGHER)
     row = db.session.scalars(
         select(StatusRequest)
         .where(
             StatusRequest.member_id == member.id,
-            StatusRequest.kind == kind,
+            StatusRequest.kind.in_(DECIDES[kind]),
             StatusRequest.status == RequestStatus.pending,
         )
         .with_for_update()
     ).first()
     if row is None:
-        raise Conflict(f"No pending {kind} request.")
+        raise Conflict(_l("No pending request: %(kind)s.", kind=REQUEST_LABELS[kind]))
+    kind = RequestKind(row.kind)
     today = today_local()
     row.status = RequestStatus.approved if approved else RequestStatus.rejected
     row.decided_by = getattr(actor, "id", None)
@@ -381,11 +450,21 @@ def decide_status_request(
         if kind == RequestKind.suspension:
             change_member_status(actor, member, MemberStatus.suspended, on=today, reason=row.reason)
             closing = [ProposalKind.suspension, ProposalKind.probation_loss]
+        elif kind == RequestKind.probation_loss:
+            change_member_status(
+                actor,
+                member,
+                MemberStatus.removed,
+                on=today,
+                reason=f"{PROBATION_LOSS_REASON}. {row.reason}",
+            )
+            closing = [ProposalKind.suspension, ProposalKind.probation_loss]
+        elif kind == RequestKind.removal:
+            change_member_status(actor, member, MemberStatus.removed, on=today, reason=row.reason)
+            closing = [ProposalKind.removal]
         else:
             if not rules.restoration_allowed(member.status_since or today, today):
-                raise Conflict(
-                    "Suspended more than 2 years ago: restoration is no longer possible."
-                )
+                raise Conflict(TOO_LATE)
             change_member_status(actor, member, MemberStatus.active, on=today, reason=row.reason)
             member.flag_unreachable = False
             closing = [ProposalKind.removal]
@@ -400,7 +479,7 @@ def decide_status_request(
     db.session.flush()
     audit.record(
         actor,
-        f"member.{kind}_{'approve' if approved else 'reject'}",
+        f"member.{kind.value}_{'approve' if approved else 'reject'}",
         row,
         org_id=member.org_id,
         after={"status": row.status.value},

@@ -40,7 +40,13 @@ from sqlalchemy import (
     update,
 )
 
-from flowmember.checkins.models import Activity, Attendance, AttendanceStatus, ContactAttempt
+from flowmember.checkins.models import (
+    REACHED_OUTCOMES,
+    Activity,
+    Attendance,
+    AttendanceStatus,
+    ContactAttempt,
+)
 from flowmember.core import months
 from flowmember.core.audit import AuditEntry
 from flowmember.core.db import UTCDateTime
@@ -498,23 +504,19 @@ def run_lapse_sweep(as_of: date) -> dict:
 # --- lost contact -------------------------------------------------------------------------------
 
 
-#: Contact outcomes in which the member was reached ("refused" too: DOMAIN §8).
-REACHED_OUTCOMES = ("reached", "refused")
-
-
 def _failures(as_of: date):
     """Member ids with 2+ failed contact attempts or failed/bounced reminders inside the three
     silent months (:func:`rules.silent_months`)."""
     silent = rules.silent_months(as_of)
-    start, end = local_midnight(months.first_day(silent.start)), local_midnight(
-        months.first_day(silent.stop)
-    )
+    start = local_midnight(months.first_day(silent.start))
+    end = local_midnight(months.first_day(silent.stop))
+    reached = [o.value for o in REACHED_OUTCOMES]
     ca = ContactAttempt.__table__
     rm = Reminder.__table__
     when = func.coalesce(rm.c.sent_at, rm.c.created_at)
     u = union_all(
         select(ca.c.member_id.label("member_id")).where(
-            ca.c.outcome.not_in(REACHED_OUTCOMES), ca.c.at >= start, ca.c.at < end
+            ca.c.outcome.not_in(reached), ca.c.at >= start, ca.c.at < end
         ),
         select(rm.c.member_id).where(
             rm.c.member_id.is_not(None),

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from flowmember.core import months
-from flowmember.core.errors import FlowMemberError
+from flowmember.core.errors import FlowMemberError, ValidationError
 from flowmember.core.time import LOCAL_TZ, today_local
 from flowmember.extensions import csrf, db
 from flowmember.lapse import services
@@ -172,6 +172,8 @@ def detail(case_id: int):
         member=member,
         strip=strip(case, _strip_end(case)),
         can_decide=current_user.role in ("admin", "secretary") and case.status == CaseStatus.open,
+        # A removal needs an education or contact step first (DOMAIN §8); retaining does not.
+        can_remove=any(step.kind in services.STEP_KINDS for step in case.steps),
         can_approve=case.status == CaseStatus.decided
         and services.is_higher_admin(current_user, member.org_id),
         today=today_local(),
@@ -180,8 +182,6 @@ def detail(case_id: int):
 
 
 def _date(value: str | None, field: str) -> date:
-    from flowmember.core.errors import ValidationError
-
     try:
         return date.fromisoformat(value or "")
     except ValueError:
@@ -189,9 +189,10 @@ def _date(value: str | None, field: str) -> date:
 
 
 def _error_text(error: FlowMemberError) -> str:
-    if error.errors:
-        return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in error.errors.items())
-    return error.message
+    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (error.errors or {}).items())
+    if isinstance(error, ValidationError):
+        return details or str(error.message)
+    return f"{error.message} {details}".strip()
 
 
 @bp.route("/lapse/unreachable")

@@ -127,6 +127,7 @@ def test_removal_needs_a_higher_committee_and_only_approval_changes_status(api, 
 def test_refused_removal_keeps_the_member(api, tree, lapsed):
     case = open_case(api, tree, lapsed)
     path = f"/lapse-cases/{case['id']}"
+    api.as_(tree.secretary).post(f"{path}/steps", json={"kind": "contact", "note": "Called"})
     api.as_(tree.secretary).post(
         f"{path}/decision",
         json={"decision": "remove", "meeting_on": "2026-11-30", "reason": "Did not change."},

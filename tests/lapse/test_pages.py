@@ -57,6 +57,8 @@ def test_decision_and_approval_through_the_forms(client, tree, case):
     page = client.get(path).get_data(as_text=True)
     assert 'value="decision"' in page and 'value="approval"' not in page
     token = _form_token(client, path)
+    # Educate first: a removal needs an education or contact step on the case.
+    client.post(path, data={"csrf_token": token, "action": "step", "kind": "education"})
     response = client.post(
         path,
         data={
