@@ -160,13 +160,15 @@ class StatusEvents(MethodView):
     @blp.arguments(StatusEventArgs)
     @blp.response(201, StatusEventSchema)
     def post(self, args, member_id):
-        """Change the member's status as a dated event with a reason; the caller is the approver"""
+        """Record a death (deceased) or correct a mistaken one, as a dated, audited event with a
+        reason; the caller is the approver. Removal, suspension and restoration have their
+        workflows (lapse cases, /suspension, /restoration, /removal): 409 here"""
         member = _member(member_id)
-        services.change_status(
+        event = services.edit_status(
             current_actor(), member, args["status"], on=args["on"], reason=args["reason"]
         )
         db.session.commit()
-        return services.status_events(member.id)[-1]
+        return event
 
 
 @blp.route("/members/<int:member_id>/exemptions")

@@ -33,10 +33,17 @@ COLUMNS: list[tuple[str, str]] = [
     ("province_code", "省代码"),
     ("city_code", "市代码"),
     ("district_code", "区县代码"),
+    # When lapse counting starts (DOMAIN §8): the tracking start, and the history the old
+    # ledger vouches for. Months, YYYY-MM.
+    ("tracked_since", "纳入管理月份"),
+    ("dues_paid_through", "党费交至"),
+    ("last_org_life", "最近参加组织生活月份"),
 ]
 KEYS = [k for k, _ in COLUMNS]
 REQUIRED = ["name", "gender", "id_number", "phone", "category", "stage", "joined_on"]
 DATE_KEYS = {"joined_on", "full_on", "away_since", "away_paper_on"}
+#: Month columns (YYYY-MM); a spreadsheet may have turned them into dates.
+MONTH_KEYS = {"tracked_since", "dues_paid_through", "last_org_life"}
 ERRORS_HEADER = "错误 errors"
 
 #: zh_CN spellings accepted for enum columns.
@@ -65,10 +72,19 @@ ALIASES: dict[str, dict[str, str]] = {
 
 _LABEL_TO_KEY = {label: key for key, label in COLUMNS}
 _DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+#: 2024-05, 2024/5, 2024.05, 2024年5月, or a date in that month (2024-05-01, 2024年5月1日).
+_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?$")
 
 
 def header_cell(key: str) -> str:
     return f"{dict(COLUMNS)[key]} {key}"
+
+
+def field_label(key: str) -> str:
+    """How a rejected row names a field: its header cell (``党费交至 dues_paid_through``), the
+    key alone for names that are no column (``location.city_code`` -> its column's header)."""
+    column = key.split(".")[-1]
+    return header_cell(column) if column in dict(COLUMNS) else key
 
 
 def header_row() -> list[str]:
@@ -95,7 +111,11 @@ def cell_text(key: str, value) -> str | None:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return value.isoformat()
+        return f"{value.year:04d}-{value.month:02d}" if key in MONTH_KEYS else value.isoformat()
+    if key in MONTH_KEYS and isinstance(value, int | float):
+        # A number such as 2024.1 is ambiguous (October or January): left for the schema to
+        # reject as "not a month".
+        return str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = str(value).strip()
@@ -105,5 +125,9 @@ def cell_text(key: str, value) -> str | None:
         m = _DATE_RE.match(text)
         if m:
             text = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+    if key in MONTH_KEYS:
+        m = _MONTH_RE.match(text)
+        if m:
+            text = f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
     alias = ALIASES.get(key, {})
     return alias.get(text, alias.get(text.lower(), text))

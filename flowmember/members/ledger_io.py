@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import force_locale
 from marshmallow import ValidationError as MarshmallowValidationError
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from sqlalchemy import select, update
 
-from flowmember.core import audit
+from flowmember.core import audit, months
 from flowmember.core.auth import client_ip, scope_clause
 from flowmember.core.errors import Conflict, ValidationError
-from flowmember.core.time import now_utc
+from flowmember.core.time import now_utc, today_local
 from flowmember.extensions import db
 from flowmember.members import consent as consent_texts
 from flowmember.members.columns import (
@@ -28,6 +31,7 @@ from flowmember.members.columns import (
     KEYS,
     REQUIRED,
     cell_text,
+    field_label,
     header_row,
     key_for_header,
 )
@@ -38,7 +42,13 @@ from flowmember.members.models import (
     MemberLocation,
 )
 from flowmember.members.schemas import MemberArgs
-from flowmember.members.services import AUDIT_FIELDS, check_identity
+from flowmember.members.services import (
+    AUDIT_FIELDS,
+    COUNTING_FIELDS,
+    check_counting_start,
+    check_identity,
+    refresh_carried_summaries,
+)
 
 CHUNK = 500
 #: Member columns an import sets (location is handled separately).
@@ -54,9 +64,24 @@ class Row:
     errors: dict[str, list[str]] = field(default_factory=dict)
     action: str = ""  #: "create" | "update" | "unchanged"
     member_id: int | None = None
+    #: The counting-start months the row gives (input name -> month index or None for a blank
+    #: cell), checked against the existing record when the row is matched.
+    counting: dict = field(default_factory=dict)
 
     def error_text(self) -> str:
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items())
+        """The row's errors in the user's language, each after its column's header."""
+        with messages_locale():
+            return "; ".join(
+                f"{field_label(k)}: {' '.join(str(m) for m in v)}" for k, v in self.errors.items()
+            )
+
+
+def messages_locale():
+    """Translated messages outside a request (the CLI) read in the default language; inside one,
+    in the user's."""
+    if has_request_context() or not has_app_context():
+        return nullcontext()
+    return force_locale(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 @dataclass
@@ -202,6 +227,7 @@ def validate_row(row: Row, columns: list[str | None], ctx: dict) -> None:
     values["status"] = status or None
     row.values = values
     row.location = loaded.get("location")
+    row.counting = {k: loaded.get(k) for k in COUNTING_FIELDS if k in columns}
 
 
 def _provided(columns: list[str | None]) -> set[str]:
@@ -210,6 +236,7 @@ def _provided(columns: list[str | None]) -> set[str]:
     provided |= {"id_number", "phone", "birth_date", "org_id"}
     if "home_org" in cols:
         provided.add("home_org_id")
+    provided |= {column for key, column in COUNTING_FIELDS.items() if key in cols}
     return provided
 
 
@@ -308,6 +335,9 @@ def _import(
 
 
 LOCATION_KEYS = ("province_code", "city_code", "district_code")
+#: Columns of the history an old ledger vouches for: the summaries that honour them are
+#: recomputed for the rows that set or change them.
+CARRIED_COLUMNS = {"carried_paid_through_month", "carried_org_life_month"}
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -318,10 +348,13 @@ def _chunks(items: list, size: int = CHUNK):
 def _match_existing(actor, rows: list[Row], provided: set[str]) -> None:
     """Decide create / update / unchanged for each valid row (or reject it)."""
     fields = sorted(provided | {"status"})
+    # What the counting-start check needs of an existing record (DOMAIN §8).
+    counting_cols = ["joined_on", "entered_month", *COUNTING_FIELDS.values()]
     cols = [
         Member.id,
         *(getattr(Member, f) for f in fields),
         *(getattr(Member, k) for k in LOCATION_KEYS),
+        *(getattr(Member, c) for c in counting_cols if c not in fields),
     ]
     existing: dict[str, dict] = {}
     visible: set[int] = set()
@@ -343,13 +376,16 @@ def _match_existing(actor, rows: list[Row], provided: set[str]) -> None:
     for row in rows:
         current = existing.get(row.values["id_number"])
         if current is None:
-            row.action = "create"
-            row.values["status"] = row.values.get("status") or "active"
+            if _check_counting(row, None):
+                row.action = "create"
+                row.values["status"] = row.values.get("status") or "active"
             continue
         if current["id"] not in visible:
             row.errors["id_number"] = [
                 "A current member with this ID number belongs to another organisation."
             ]
+            continue
+        if not _check_counting(row, current):
             continue
         row.member_id = current["id"]
         status = row.values.pop("status", None)
@@ -372,6 +408,26 @@ def _match_existing(actor, rows: list[Row], provided: set[str]) -> None:
             row.location = None
         row.values = {"_changes": changes, **row.values}
         row.action = "update" if changes or row.location else "unchanged"
+
+
+def _check_counting(row: Row, current: dict | None) -> bool:
+    """Check the row's counting-start months (:func:`check_counting_start`) against the existing
+    record, if any, and put the columns to set into the row's values; False when rejected. An
+    update never moves the tracking start later: a later month in the file is ignored."""
+    try:
+        values = check_counting_start(
+            row.counting,
+            joined_on=row.values.get("joined_on"),
+            entered_month=current["entered_month"] if current else None,
+            stored={c: current[c] for c in COUNTING_FIELDS.values()} if current else None,
+            keep_earlier_start=current is not None,
+        )
+    except ValidationError as exc:
+        with messages_locale():  # text now: the report outlives the request or command
+            row.errors.update({k: [str(m) for m in v] for k, v in exc.errors.items()})
+        return False
+    row.values.update(values)
+    return True
 
 
 def _insert_many(table, rows: list[dict]) -> None:
@@ -427,6 +483,7 @@ def _write(actor, rows: list[Row]) -> None:
     from sqlalchemy.exc import IntegrityError
 
     now = now_utc()
+    this_month = months.of(today_local())
     creates = [r for r in rows if r.action == "create"]
     updates = [r for r in rows if r.action == "update"]
     empty_location = dict.fromkeys((*LOCATION_KEYS, "location_reported_at"))
@@ -434,7 +491,10 @@ def _write(actor, rows: list[Row]) -> None:
     for r in creates:
         values = {k: r.values.get(k) for k in MEMBER_FIELDS}
         values["retired"] = bool(values["retired"])
+        if values["tracked_since_month"] is None:  # tracked from the import (and audited so)
+            values["tracked_since_month"] = r.values["tracked_since_month"] = this_month
         values.update(
+            entered_month=this_month,
             status=r.values["status"],
             status_since=values["joined_on"],
             flag_lapse_risk=False,
@@ -463,6 +523,11 @@ def _write(actor, rows: list[Row]) -> None:
         raise Conflict(
             "Another import or entry added one of these ID numbers meanwhile; nothing was imported."
         ) from exc
+    carried_ids = [
+        r.member_id for r in creates if any(r.values.get(c) is not None for c in CARRIED_COLUMNS)
+    ] + [r.member_id for r in updates if CARRIED_COLUMNS & set(r.values["_changes"])]
+    for chunk in _chunks(carried_ids):
+        refresh_carried_summaries(chunk)
     located = [r for r in creates + updates if r.location]
     consent_rows = [
         {
@@ -571,7 +636,12 @@ def write_rejected(path: Path, header: list, rows: list[Row], target: Path | Non
 
 
 def export_rows(actor) -> Iterator[list]:
-    """The current members in the actor's subtree as spreadsheet rows (full ID numbers)."""
+    """The current members in the actor's subtree as spreadsheet rows (full ID numbers).
+
+    The counting-start columns carry what an old ledger vouched for: the carried dues paid
+    through and last org life, and the tracking start only where it is earlier than the month
+    the record entered FlowMember (it is empty otherwise: re-imported here nothing changes,
+    imported into another ledger tracking starts there)."""
     from flowmember.orgs.models import Org
 
     codes = dict(db.session.execute(select(Org.id, Org.code)).all())
@@ -589,6 +659,12 @@ def export_rows(actor) -> Iterator[list]:
         )
         for key in ("gender", "category", "stage", "status"):
             values[key] = _norm(values[key])
+        for key, column in COUNTING_FIELDS.items():
+            values[key] = months.to_str(getattr(m, column))
+        if m.tracked_since_month >= m.entered_month:
+            # Tracked since it entered FlowMember: the history behind that start stays here, so
+            # the file vouches for no earlier start (imported elsewhere, tracking starts then).
+            values["tracked_since"] = None
         yield [values.get(k) for k in KEYS]
 
 
@@ -623,7 +699,8 @@ def write_template(path: str | Path) -> Path:
     ws.append(header_row())
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for key in ("id_number", "phone", "org", "home_org"):
+    # Text cells: long numbers, codes and months (YYYY-MM) stay as typed.
+    for key in ("id_number", "phone", "org", "home_org", *COUNTING_FIELDS):
         letter = ws.cell(row=1, column=KEYS.index(key) + 1).column_letter
         ws.column_dimensions[letter].width = 22
         for n in range(2, 1002):
@@ -651,4 +728,16 @@ TEMPLATE_NOTES = {
     "retired": "true / false（是 / 否）",
     "away_paper": "certificate_letter / activity_certificate",
     "province_code": "GB/T 2260 六位代码，如 420000；市 420100；区县可空",
+    "tracked_since": (
+        "YYYY-MM，可空：纳入管理（开始按六个月规则计算）的月份，默认导入当月；"
+        "早于本月时须同时填写党费交至和最近参加组织生活月份（原台账可证明的记录），"
+        "否则导入后满六个纳入管理的月份前不会产生自行脱党提醒；早于入党月份的按入党月份；"
+        "对已有党员只能提前，不能推后"
+    ),
+    "dues_paid_through": (
+        "YYYY-MM，可空：原台账或组织关系介绍信上的“党费交至”，不晚于本月、不早于入党月份"
+    ),
+    "last_org_life": (
+        "YYYY-MM，可空：原台账上最近一次参加组织生活的月份，不晚于本月、不早于入党月份"
+    ),
 }

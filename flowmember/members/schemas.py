@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
+from flowmember.checkins.schemas import MonthField
 from flowmember.core import months
 from flowmember.members.models import Category, Gender, MemberStatus, Stage
 
@@ -45,6 +46,22 @@ class MemberArgs(Schema):
     away_paper = fields.String(allow_none=True, validate=validate.OneOf(PAPER_VALUES))
     away_paper_on = fields.Date(allow_none=True)
     location = fields.Nested(MemberLocationArgs, allow_none=True)
+    # When lapse counting starts (DOMAIN §8), as carried over from an old ledger; the rules (not
+    # in the future, not before joining, an earlier tracking start only with the history it
+    # vouches for) are checked by members.services.check_counting_start.
+    tracked_since = MonthField(
+        allow_none=True,
+        metadata={
+            "description": "YYYY-MM: tracking start; default the month the record enters "
+            "FlowMember. Earlier only together with dues_paid_through and last_org_life."
+        },
+    )
+    dues_paid_through = MonthField(
+        allow_none=True, metadata={"description": "YYYY-MM: dues paid through (党费交至)"}
+    )
+    last_org_life = MonthField(
+        allow_none=True, metadata={"description": "YYYY-MM: last month of org life attended"}
+    )
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):
@@ -111,6 +128,13 @@ class MemberSchema(Schema):
     last_checkin_month = fields.Function(lambda m: months.to_str(m.last_checkin_month))
     last_attended_month = fields.Function(lambda m: months.to_str(m.last_attended_month))
     paid_through = fields.Function(lambda m: months.to_str(m.paid_through_month))
+    #: When lapse counting starts (DOMAIN §8): the tracking start, the month the member came
+    #: under the current org (a transfer's receipt or a paper letter), and the history an old
+    #: ledger or a paper letter vouched for.
+    tracked_since = fields.Function(lambda m: months.to_str(m.tracked_since_month))
+    org_since = fields.Function(lambda m: months.to_str(m.org_since_month))
+    dues_paid_through = fields.Function(lambda m: months.to_str(m.carried_paid_through_month))
+    last_org_life = fields.Function(lambda m: months.to_str(m.carried_org_life_month))
     last_reached_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()

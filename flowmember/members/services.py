@@ -6,13 +6,14 @@ import hashlib
 import secrets
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flowmember.core import audit
 from flowmember.core.auth import client_ip, in_scope, require_org_in_scope
 from flowmember.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from flowmember.core.time import LOCAL_TZ, now_utc
+from flowmember.core.time import LOCAL_TZ, now_utc, today_local
 from flowmember.extensions import db
 from flowmember.members import consent as consent_texts
 from flowmember.members import identity, rules
@@ -53,9 +54,24 @@ AUDIT_FIELDS = [
     "retired",
     "away_paper",
     "away_paper_on",
+    "tracked_since_month",
+    "carried_paid_through_month",
+    "carried_org_life_month",
 ]
+#: Input names of the months that decide when lapse counting starts (DOMAIN §8), and their
+#: Member columns: the tracking start, and the history an old ledger or a paper letter vouches
+#: for (dues paid through 党费交至, last org-life month).
+COUNTING_FIELDS = {
+    "tracked_since": "tracked_since_month",
+    "dues_paid_through": "carried_paid_through_month",
+    "last_org_life": "carried_org_life_month",
+}
 #: Plain fields copied from validated input onto the Member.
-PLAIN_FIELDS = [f for f in AUDIT_FIELDS if f not in ("id_number", "phone", "status", "birth_date")]
+PLAIN_FIELDS = [
+    f
+    for f in AUDIT_FIELDS
+    if f not in ("id_number", "phone", "status", "birth_date", *COUNTING_FIELDS.values())
+]
 INVITATION_TTL = timedelta(days=7)
 STAFF_WRITE_ROLES = ("admin", "secretary")
 
@@ -147,16 +163,165 @@ def _check_id_free(id_number: str, exclude_id: int | None = None) -> None:
         )
 
 
+# --- when lapse counting starts (DOMAIN §8) ----------------------------------------------------
+
+
+def check_counting_start(
+    given: dict,
+    *,
+    joined_on: date | None,
+    entered_month: int | None = None,
+    stored: dict | None = None,
+    keep_earlier_start: bool = False,
+) -> dict:
+    """Validate the counting-start months of a create, an edit or an import row; return the
+    Member column values to set (only for the fields in ``given``).
+
+    ``given``: input name (:data:`COUNTING_FIELDS`) -> month index, or None (tracking start:
+    keep it; history: none vouched); ``entered_month``: the month the record entered FlowMember
+    (None: a new record, entering now); ``stored``: the existing record's columns;
+    ``keep_earlier_start``: an update by import never moves a tracking start later (the later
+    value is ignored, not an error).
+
+    The rules (422 naming the field; messages translated when read):
+
+    - no month after the current month; vouched history not before the month of joining;
+    - a tracking start before the month of joining is read as the month of joining (clamped:
+      months before joining never count anyway, and an old ledger often gives one start date
+      for every member, some of whom joined later);
+    - a tracking start not after the month the record entered FlowMember;
+    - a tracking start earlier than that month only together with the history it vouches for,
+      both dues paid through and last org life (on the resulting record): without it, a freshly
+      imported ledger opens no case until six tracked months have passed. The check fires when
+      a tracking start moves earlier, and when such history is removed from a record whose start
+      rests on it; an edit that touches neither passes as before.
+    """
+    from flowmember.core import months
+
+    current = months.of(today_local())
+    entered = current if entered_month is None else entered_month
+    stored = stored or {}
+    join = months.of(joined_on) if joined_on is not None else None
+    errors: dict[str, list] = {}
+    values: dict = {}
+    for key in ("dues_paid_through", "last_org_life"):
+        if key not in given:
+            continue
+        month = given[key]
+        if month is not None and month > current:
+            errors[key] = [_later_than_now(current)]
+        elif month is not None and join is not None and month < join:
+            errors[key] = [
+                _l("Cannot be before the month of joining (%(month)s).", month=months.to_str(join))
+            ]
+        values[COUNTING_FIELDS[key]] = month
+    tracked = given.get("tracked_since")
+    old_start = stored.get("tracked_since_month")
+    if tracked is not None and join is not None and tracked < join:
+        tracked = min(join, entered)
+    if tracked is not None:
+        if tracked > current:
+            errors["tracked_since"] = [_later_than_now(current)]
+        elif keep_earlier_start and old_start is not None and tracked >= old_start:
+            pass  # an import never moves a tracking start later
+        elif tracked > entered:
+            errors["tracked_since"] = [
+                _l(
+                    "Cannot be later than the month the record entered FlowMember (%(month)s).",
+                    month=months.to_str(entered),
+                )
+            ]
+        else:
+            values["tracked_since_month"] = tracked
+    start = values.get("tracked_since_month", old_start if old_start is not None else entered)
+    if start < entered and "tracked_since" not in errors:
+        history = {
+            key: values.get(column, stored.get(column))
+            for key, column in COUNTING_FIELDS.items()
+            if key != "tracked_since"
+        }
+        missing = [k for k, v in history.items() if v is None and k not in errors]
+        moved_earlier = "tracked_since_month" in values and (old_start is None or start < old_start)
+        cleared = [k for k in missing if stored.get(COUNTING_FIELDS[k]) is not None]
+        if missing and moved_earlier:
+            errors["tracked_since"] = [
+                _l(
+                    "A tracking start before %(month)s needs the history it vouches for: give "
+                    "dues paid through and last org life too, or leave it empty.",
+                    month=months.to_str(entered),
+                )
+            ]
+        for key in cleared if not moved_earlier else ():
+            errors[key] = [
+                _l(
+                    "Required while the tracking start (%(start)s) is before the month the "
+                    "record entered FlowMember (%(month)s).",
+                    start=months.to_str(start),
+                    month=months.to_str(entered),
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _later_than_now(current: int):
+    from flowmember.core import months
+
+    return _l("Cannot be later than the current month (%(month)s).", month=months.to_str(current))
+
+
+def refresh_carried_summaries(member_ids: list[int]) -> None:
+    """Recompute the summaries that honour carried history (paid through, last attended) after
+    ``carried_paid_through_month`` or ``carried_org_life_month`` changed."""
+    from flowmember.checkins.summaries import recompute_attended
+    from flowmember.dues.services import recompute_paid_through
+
+    if member_ids:
+        recompute_paid_through(member_ids)
+        recompute_attended(member_ids)
+
+
 # --- create and update -------------------------------------------------------------------------
+
+
+def _checked_input(data: dict, existing: Member | None) -> tuple[dict, dict]:
+    """(identity values, counting-start columns) of a create or an edit; one 422 naming every
+    bad field of both."""
+    errors: dict = {}
+    clean: dict = {}
+    counting: dict = {}
+    try:
+        clean = check_identity(data, existing=existing)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    given = {k: data[k] for k in COUNTING_FIELDS if k in data}
+    if given:
+        stored = None
+        if existing is not None:
+            stored = {c: getattr(existing, c) for c in COUNTING_FIELDS.values()}
+        try:
+            counting = check_counting_start(
+                given,
+                joined_on=data.get("joined_on") or (existing.joined_on if existing else None),
+                entered_month=existing.entered_month if existing else None,
+                stored=stored,
+            )
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return clean, counting
 
 
 def create_member(actor, data: dict) -> Member:
     """Add a member to the ledger (status active). ``data`` is MemberArgs-shaped.
 
-    422 for a bad ID number, phone, birth date or location; 404 for an org outside the actor's
-    subtree; 409 when a current (active or suspended) member has the ID number."""
+    422 for a bad ID number, phone, birth date or location, or counting-start months that break
+    :func:`check_counting_start`; 404 for an org outside the actor's subtree; 409 when a current
+    (active or suspended) member has the ID number."""
     _require_role(actor)
-    clean = check_identity(data)
+    clean, counting = _checked_input(data, None)
     _check_orgs(actor, data)
     _check_id_free(clean["id_number"])
     member = Member(
@@ -168,12 +333,15 @@ def create_member(actor, data: dict) -> Member:
         retired=bool(data.get("retired", False)),
         flag_lapse_risk=False,
         flag_unreachable=False,
+        **counting,
     )
     for field in PLAIN_FIELDS:
         if field in data and field != "retired":
             setattr(member, field, data[field])
     db.session.add(member)
     _flush_member(member)
+    if member.carried_paid_through_month is not None or member.carried_org_life_month is not None:
+        refresh_carried_summaries([member.id])
     audit.record(actor, "member.create", member, after=_masked_snapshot(member))
     if data.get("location"):
         _staff_location(actor, member, data["location"], source="staff")
@@ -185,13 +353,14 @@ def update_member(actor, member: Member, changes: dict) -> Member:
     _require_role(actor)
     changes = dict(changes)
     changes.pop("status", None)
-    clean = check_identity(changes, existing=member)
+    clean, counting = _checked_input(changes, member)
     _check_orgs(actor, changes)
     if "id_number" in clean and clean["id_number"] != member.id_number:
         if member.status in CURRENT_STATUSES:
             _check_id_free(clean["id_number"], exclude_id=member.id)
     before = _masked_snapshot(member)
-    for key, value in clean.items():
+    carried_before = (member.carried_paid_through_month, member.carried_org_life_month)
+    for key, value in (clean | counting).items():
         setattr(member, key, value)
     for field in PLAIN_FIELDS:
         if field in changes:
@@ -199,6 +368,8 @@ def update_member(actor, member: Member, changes: dict) -> Member:
     if "phone" in clean:
         follow_phone(member)
     _flush_member(member)
+    if (member.carried_paid_through_month, member.carried_org_life_month) != carried_before:
+        refresh_carried_summaries([member.id])
     b, a = audit.changes(before, _masked_snapshot(member))
     if a:
         audit.record(actor, "member.update", member, before=b, after=a)
@@ -227,17 +398,37 @@ def follow_phone(member: Member) -> None:
 def change_status(actor, member: Member, status, *, on: date, reason: str) -> None:
     """Move a member to another status as a dated event with reason and approver (audited).
 
+    The primitive the workflows call once their approval is given (lapse removal, suspension,
+    restoration, loss of probationary status, transfer out); a user's plain edit goes through
+    :func:`edit_status`, which refuses what belongs to a workflow.
+
     409 for a move the lifecycle does not allow (e.g. from removed) or to a current status when
     another current record holds the ID number."""
     status = MemberStatus(status)
-    if not reason or not reason.strip():
-        raise ValidationError({"reason": ["A reason is required."]})
     current = MemberStatus(member.status)
     if not rules.can_change_status(current, status):
         raise Conflict(
             f"A member cannot go from {current.value} to {status.value}.",
             {"status": [f"Not allowed from {current.value}."]},
         )
+    _write_status_event(actor, member, status, on=on, reason=reason, action="member.status")
+
+
+def _write_status_event(
+    actor,
+    member: Member,
+    status: MemberStatus,
+    *,
+    on: date,
+    reason: str,
+    action: str,
+    since: date | None = None,
+) -> MemberStatusEvent:
+    """The dated event, the member's status and ``status_since`` (``since``, default ``on``),
+    and the audit entry ``action``."""
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": ["A reason is required."]})
+    current = MemberStatus(member.status)
     if status.value in CURRENT_STATUSES and current.value not in CURRENT_STATUSES:
         _check_id_free(member.id_number, exclude_id=member.id)
     event = MemberStatusEvent(
@@ -252,16 +443,134 @@ def change_status(actor, member: Member, status, *, on: date, reason: str) -> No
     )
     db.session.add(event)
     member.status = status
-    member.status_since = on
+    member.status_since = since or on
     _flush_member(member)
     audit.record(
         actor,
-        "member.status",
+        action,
         member,
         before={"status": current.value},
-        after={"status": status.value, "on": on},
+        after={"status": status.value, "on": on, "since": member.status_since},
         reason=reason.strip(),
     )
+    return event
+
+
+#: Why a plain status edit may not make a move: each of these has its workflow (DOMAIN §8, §7).
+WORKFLOW_MOVES = {
+    "removed": _l(
+        "A member is removed only through a workflow approved by a higher committee: a lapse "
+        "case, a removal request after two years of suspension, or the loss of probationary "
+        "status."
+    ),
+    "suspended": _l(
+        "A member is suspended only through a suspension request approved by a higher committee."
+    ),
+    "restored": _l(
+        "A suspended member is restored only through a restoration request approved by a higher "
+        "committee."
+    ),
+    "transfer": _l("Transfers out and back in go through the transfer workflow."),
+}
+NOT_AN_EDIT = _l(
+    "A plain status edit only records a death, or corrects a mistaken one back to the status "
+    "before it."
+)
+
+
+def _last_status_events(member_id: int, limit: int = 2) -> list[MemberStatusEvent]:
+    """The member's latest status events, in the order they were written, newest first."""
+    return db.session.scalars(
+        select(MemberStatusEvent)
+        .where(MemberStatusEvent.member_id == member_id)
+        .order_by(MemberStatusEvent.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def _correction(member: Member) -> tuple[MemberStatus, date | None] | None:
+    """The status a mistaken ``deceased`` goes back to, with the ``status_since`` it had; None
+    when the member's status is not a correctable deceased."""
+    if MemberStatus(member.status) != MemberStatus.deceased:
+        return None
+    events = _last_status_events(member.id)
+    if not events or MemberStatus(events[0].status) != MemberStatus.deceased:
+        return None
+    back = events[0].from_status
+    if back not in CURRENT_STATUSES:
+        return None
+    before = events[1] if len(events) > 1 else None
+    if before is not None and before.status == back:
+        since = before.effective_on
+    else:
+        since = member.joined_on
+    return MemberStatus(back), since
+
+
+def editable_statuses(member: Member) -> list[MemberStatus]:
+    """What a plain status edit may set on this member (the member page offers only these)."""
+    current = MemberStatus(member.status)
+    if current.value in CURRENT_STATUSES:
+        return [MemberStatus.deceased]
+    correction = _correction(member)
+    return [correction[0]] if correction else []
+
+
+def edit_status(actor, member: Member, status, *, on: date, reason: str) -> MemberStatusEvent:
+    """A plain status edit by staff (``POST /members/{id}/status-events`` and the member page).
+
+    DOMAIN §8: no endpoint may set removed, suspended or restored outside their workflows; a
+    plain edit covers only deceased and corrections of data entry, and is audited. Precisely:
+
+    - **deceased**, from active or suspended: a death is recorded, not decided. Audited as
+      ``member.status_edit``.
+    - **a correction of data entry**: undoing a mistaken deceased. When the member's latest status
+      event set deceased, the member goes back to the status that event left (active or
+      suspended), and ``status_since`` back to the date it had then (the effective date of the
+      event before, or the join date), so a suspension keeps its two-year clock. The correction
+      is a new event dated ``on`` with ``from_status`` deceased, audited as
+      ``member.status_correction``. Nothing else is a correction: a status set by a workflow is
+      undone only by its own workflow (a refused approval, a restoration, a transfer).
+
+    409 for everything else, naming the workflow: removed (lapse case, removal request after two
+    years of suspension, loss of probationary status), suspended (suspension request), active from
+    suspended (restoration request), transferred out and back (transfers), and any move from
+    removed. 422 without a reason or for a date in the future."""
+    _require_role(actor)
+    try:
+        status = MemberStatus(status)
+    except ValueError:
+        raise ValidationError({"status": [_l("Not a member status.")]}) from None
+    current = MemberStatus(member.status)
+    if on > today_local():
+        raise ValidationError({"on": [_l("The date cannot be in the future.")]})
+    correction = _correction(member)
+    if correction is not None and correction[0] == status:
+        return _write_status_event(
+            actor,
+            member,
+            status,
+            on=on,
+            reason=reason,
+            action="member.status_correction",
+            since=correction[1],
+        )
+    if status == MemberStatus.deceased and current.value in CURRENT_STATUSES:
+        return _write_status_event(
+            actor, member, status, on=on, reason=reason, action="member.status_edit"
+        )
+    if status == MemberStatus.removed:
+        message = WORKFLOW_MOVES["removed"]
+    elif status == MemberStatus.suspended:
+        message = WORKFLOW_MOVES["suspended"]
+    elif status == MemberStatus.active and current == MemberStatus.suspended:
+        message = WORKFLOW_MOVES["restored"]
+    elif MemberStatus.transferred_out in (status, current):
+        message = WORKFLOW_MOVES["transfer"]
+    else:
+        message = NOT_AN_EDIT
+    allowed = ", ".join(s.value for s in editable_statuses(member)) or "-"
+    raise Conflict(message, {"status": [_l("Allowed here: %(statuses)s.", statuses=allowed)]})
 
 
 def status_events(member_id: int) -> list[MemberStatusEvent]:
@@ -308,9 +617,11 @@ def exempt_clause(month: int):
 
 
 def add_exemption(
-    actor, member: Member, *, starts_on: date, ends_on: date | None, reason: str
+    actor, member: Member, *, starts_on: date, reason: str, ends_on: date | None = None
 ) -> MemberExemption:
-    """Record an exemption decided by the branch (secretary or admin)."""
+    """Record an exemption decided by the branch (secretary or admin). ``ends_on`` (inclusive)
+    may be left out or None: an open-ended exemption (long-term illness, DOMAIN §3), stored
+    with a NULL end and in force until an end is recorded."""
     _require_role(actor)
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": ["Cannot be before starts_on."]})

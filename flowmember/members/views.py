@@ -98,6 +98,8 @@ FORM_FIELDS = [
     "away_since",
     "away_paper",
     "away_paper_on",
+    # Months carried over from the paper ledger (DOMAIN §8), shown as YYYY-MM.
+    *services.COUNTING_FIELDS,
 ]
 
 
@@ -187,7 +189,7 @@ def detail(member_id: int):
         paper=paper,
         today=today,
         full_id=None,
-        statuses=list(MemberStatus),
+        statuses=services.editable_statuses(member),
     )
 
 
@@ -200,7 +202,7 @@ def act(member_id: int, action: str):
     form = request.form
     try:
         if action == "status":
-            services.change_status(
+            services.edit_status(
                 current_user,
                 member,
                 form.get("status", ""),
@@ -244,7 +246,7 @@ def act(member_id: int, action: str):
                 paper=services.paperwork([member], today)[0],
                 today=today,
                 full_id=full,
-                statuses=list(MemberStatus),
+                statuses=services.editable_statuses(member),
             )
         else:
             abort(404)
@@ -342,7 +344,9 @@ def edit(member_id: int):
         abort(403)
     member = _member(member_id)
     if request.method == "GET":
-        values = {k: getattr(member, k) for k in FORM_FIELDS}
+        values = {k: getattr(member, k) for k in FORM_FIELDS if hasattr(Member, k)}
+        for key, column in services.COUNTING_FIELDS.items():
+            values[key] = months.to_str(getattr(member, column))
         values["retired"] = member.retired
         values["id_number"] = ""  # kept unless retyped
         return _form_page(member, values, {})

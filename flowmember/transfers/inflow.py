@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flowmember.core import audit
+from flowmember.core import audit, months
 from flowmember.core.errors import PermissionDenied, ValidationError
 from flowmember.core.time import today_local
 from flowmember.extensions import db
@@ -33,7 +33,12 @@ INFLOW_FIELDS = (
 def register_inflow(actor, data: dict) -> Transfer:
     """Register a member arriving with a paper letter from an org outside the system, after the
     talk that checks their identity against the archive (DOMAIN §7). Creates the member
-    (category inflow) in ``org_id`` and a received inflow transfer recording the letter."""
+    (category inflow) in ``org_id`` and a received inflow transfer recording the letter.
+
+    The member comes under the org in the month the letter was received, and lapse counting
+    starts there (DOMAIN §8); the letter's dues paid through (党费交至, ``dues_paid_through``, a
+    month index) is recorded as the member's carried paid-through month (not in the future, not
+    before joining: 422 on ``dues_paid_through``)."""
     if not actor.is_system and actor.role not in ("admin", "secretary"):
         raise PermissionDenied("Your role may not do this.")
     data = dict(data)
@@ -63,6 +68,7 @@ def register_inflow(actor, data: dict) -> Transfer:
     data["category"] = "inflow"
     data.setdefault("home_org_name", letter["from_org_name"].strip())
     member = create_member(actor, data)
+    member.org_since_month = months.of(received_on)
     db.session.flush()
     t = Transfer(
         member_id=member.id,
@@ -76,7 +82,7 @@ def register_inflow(actor, data: dict) -> Transfer:
         letter_no=letter["letter_no"].strip(),
         issued_on=issued_on,
         expires_on=rules.expires_on(issued_on, validity) if issued_on else None,
-        dues_paid_through=member.paid_through_month,
+        dues_paid_through=member.carried_paid_through_month,
         stage=member.stage,
         id_number=member.id_number,
         member_name=member.name,
@@ -97,6 +103,7 @@ def register_inflow(actor, data: dict) -> Transfer:
             "letter_no": t.letter_no,
             "from_org_name": t.from_org_name,
             "received_on": received_on,
+            "dues_paid_through": months.to_str(t.dues_paid_through),
             "identity_checked": True,
             "identity_check_note": t.identity_check_note,
         },

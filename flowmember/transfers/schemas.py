@@ -98,7 +98,9 @@ class TransferQueryArgs(Schema):
 
 
 class InflowArgs(MemberArgs):
-    """POST /transfers/inflow: the member's fields plus what the paper letter says."""
+    """POST /transfers/inflow: the member's fields plus what the paper letter says. The letter's
+    dues paid through (党费交至) is the member field ``dues_paid_through`` (YYYY-MM): recorded as
+    the member's carried paid-through month and on the inflow transfer."""
 
     category = fields.Enum(Category, by_value=True, load_default=Category.inflow)
     letter_no = fields.String(required=True, validate=validate.Length(min=1, max=64))

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from flowmember.core import audit
+from flowmember.core import audit, months
 from flowmember.core.auth import get_scoped, in_scope
 from flowmember.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from flowmember.core.time import now_utc, today_local
@@ -323,13 +323,17 @@ def receive(actor, transfer_id: int, *, received_on: date | None = None, note=No
 
 
 def _move_member(actor, t: Transfer, on: date) -> None:
+    """The member comes under the receiving org on the day of the receipt: lapse counting there
+    starts with that month (DOMAIN §8), never with months of the issuing org."""
     member = db.session.get(Member, t.member_id)
-    before = audit.snapshot(member, ["org_id", "status"])
+    fields = ["org_id", "org_since_month", "status"]
+    before = audit.snapshot(member, fields)
     reason = f"Transfer {t.letter_no} received"
     if t.to_org_id is not None:
         member.org_id = t.to_org_id
+        member.org_since_month = months.of(on)
         db.session.flush()
-        after = audit.snapshot(member, ["org_id", "status"])
+        after = audit.snapshot(member, fields)
         audit.record(actor, "member.transfer", member, before=before, after=after, reason=reason)
         return
     try:

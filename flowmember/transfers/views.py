@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from flowmember.core import months
 from flowmember.core.auth import in_scope, scoped
 from flowmember.core.errors import FlowMemberError
 from flowmember.core.time import LOCAL_TZ, today_local
@@ -175,6 +176,12 @@ def inflow_page():
             for k in ("name", "gender", "id_number", "phone", "stage", "joined_on", "org_id")
             if k not in data
         }
+        # The letter's 党费交至, YYYY-MM (an <input type="month">).
+        if dues := (form.get("dues_paid_through") or "").strip():
+            try:
+                data["dues_paid_through"] = months.parse(dues)
+            except ValueError:
+                errors["dues_paid_through"] = [_("Not a month; expected YYYY-MM.")]
         try:
             if errors:
                 from flowmember.core.errors import ValidationError

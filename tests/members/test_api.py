@@ -114,7 +114,7 @@ def test_every_bad_field_is_reported_at_once(api, secretary, branch, member_payl
     assert {"id_number", "phone"} <= set(errors)
 
 
-def test_duplicate_current_id_number_is_409_but_a_removed_record_may_repeat(
+def test_duplicate_current_id_number_is_409_but_a_past_record_may_repeat(
     api, secretary, branch, member_payload
 ):
     body = member_payload(branch)
@@ -125,9 +125,10 @@ def test_duplicate_current_id_number_is_409_but_a_removed_record_may_repeat(
     assert again.status_code == 409
     assert "id_number" in again.get_json()["errors"]
     member_id = first.get_json()["id"]
+    # A deceased (or removed, through its workflow) record no longer holds the ID number.
     r = client.post(
         f"/members/{member_id}/status-events",
-        json={"status": "removed", "on": "2026-03-01", "reason": "Branch decision"},
+        json={"status": "deceased", "on": "2026-03-01", "reason": "Death certificate"},
     )
     assert r.status_code == 201, r.get_json()
     assert client.post("/members", json=body).status_code == 201
@@ -223,8 +224,9 @@ def test_full_id_number_needs_a_reason_and_is_audited(api, secretary, branch, ma
 @pytest.mark.parametrize(
     ("steps", "last_status"),
     [
-        ([("suspended", 201), ("active", 201)], 200),
-        ([("removed", 201), ("active", 409)], None),
+        # Suspension, removal and restoration have their workflows (DOMAIN §8): 409 here.
+        ([("suspended", 409), ("deceased", 201), ("active", 201)], 200),  # death, corrected
+        ([("removed", 409), ("deceased", 201)], None),
         ([("deceased", 201), ("suspended", 409)], None),
         ([("active", 409)], None),  # already active
     ],
@@ -248,7 +250,7 @@ def test_status_events(api, secretary, branch, make_member, steps, last_status):
 def test_status_event_needs_a_reason(api, secretary, branch, make_member):
     member = make_member(org=branch)
     r = api.as_(secretary).post(
-        f"/members/{member.id}/status-events", json={"status": "suspended", "on": "2026-05-01"}
+        f"/members/{member.id}/status-events", json={"status": "deceased", "on": "2026-05-01"}
     )
     assert r.status_code == 422 and "reason" in r.get_json()["errors"]
 

@@ -7,8 +7,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from flowmember.core import months
 from flowmember.core.audit import AuditEntry
 from flowmember.core.auth import SYSTEM
+from flowmember.core.time import today_local
 from flowmember.extensions import db
 from flowmember.members.columns import ERRORS_HEADER, header_row
 from flowmember.members.identity import build_id_number
@@ -183,6 +185,8 @@ LEDGER_FIELDS = [
     "province_code",
     "city_code",
     "district_code",
+    "carried_paid_through_month",
+    "carried_org_life_month",
 ]
 
 
@@ -211,16 +215,37 @@ def test_export_then_import_gives_an_identical_ledger(tmp_path, make_org, make_m
     )
     located = make_member(org=branch, home_org_name="某省某村党支部", graduation_year=2018)
     make_member(org=branch, status="suspended")
+    # Imported earlier from a paper ledger that vouched for its history (DOMAIN §8).
+    this_month = months.of(today_local())
+    vouched = make_member(
+        org=branch,
+        joined_on=date(2016, 5, 4),
+        entered_month=this_month,
+        tracked_since_month=months.parse("2024-03"),
+        carried_paid_through_month=this_month - 2,
+        carried_org_life_month=this_month - 3,
+    )
+    vouched_id_number = vouched.id_number
     set_consent(SYSTEM, located, "location", True)
     record_location(SYSTEM, located, "110000", "110100", "110108", source="checkin")
     db.session.commit()
     before = _ledger()
     path = tmp_path / "ledger.xlsx"
-    assert export_members(SYSTEM, path) == 4
+    assert export_members(SYSTEM, path) == 5
     db.session.commit()
+    exported = {r[2]: r for r in load_workbook(path).active.iter_rows(values_only=True)}
+    keys = [h.split()[-1] for h in header_row()]
+    row = dict(zip(keys, exported[vouched_id_number], strict=True))
+    assert (row["tracked_since"], row["dues_paid_through"], row["last_org_life"]) == (
+        "2024-03",
+        months.to_str(this_month - 2),
+        months.to_str(this_month - 3),
+    )
+    # Tracked since it entered FlowMember (2020-01 here): no earlier start to vouch for.
+    assert dict(zip(keys, exported[located.id_number], strict=True))["tracked_since"] is None
     # Re-import over the same ledger: nothing to change.
     same = import_members(SYSTEM, path)
-    assert (same.created, same.updated, same.unchanged, len(same.rejected)) == (0, 0, 4, 0)
+    assert (same.created, same.updated, same.unchanged, len(same.rejected)) == (0, 0, 5, 0)
     # Into an emptied ledger: the same records come back.
     from tests.conftest import _empty_tables
 
@@ -229,12 +254,18 @@ def test_export_then_import_gives_an_identical_ledger(tmp_path, make_org, make_m
     with db.engine.begin() as conn:
         for name in member_tables:
             conn.execute(db.metadata.tables[name].delete())
+    db.session.expunge_all()  # the rows went behind the session's back
     report = import_members(SYSTEM, path)
     db.session.commit()
-    assert (report.created, len(report.rejected)) == (4, 0), [
+    assert (report.created, len(report.rejected)) == (5, 0), [
         r.error_text() for r in report.rejected
     ]
     assert _ledger() == before
+    # The vouched start comes back with its history; the others are tracked from the import
+    # (the history behind their earlier start stayed in the emptied ledger).
+    starts = dict(db.session.execute(select(Member.id_number, Member.tracked_since_month)).all())
+    assert starts.pop(vouched_id_number) == months.parse("2024-03")
+    assert set(starts.values()) == {this_month}
     assert _empty_tables  # the shared fixture empties everything after the test
 
 
