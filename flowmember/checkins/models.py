@@ -69,6 +69,11 @@ class ContactOutcome(enum.StrEnum):
     bounced = "bounced"
 
 
+#: Outcomes in which the member was reached: a refusal too (DOMAIN §8: not lost, though it
+#: matters for education in a lapse case).
+REACHED_OUTCOMES = (ContactOutcome.reached, ContactOutcome.refused)
+
+
 class ContactAttempt(MemberScoped, db.Model):
     """A contact attempt logged by staff (call, SMS, WeChat, visit, letter ...)."""
 

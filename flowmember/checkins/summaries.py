@@ -2,8 +2,14 @@
 from history with set-based SQL.
 
 - ``members.last_checkin_month`` = max(checkins.month)
-- ``members.last_attended_month`` = max(activities.month) over attendances present / online
-- ``members.last_reached_at`` = max(checkins.updated_at, contact_attempts.at where reached)
+- ``members.last_attended_month`` = the later of max(activities.month) over attendances
+  present / online and ``members.carried_org_life_month`` (the last org-life month an old ledger
+  vouches for)
+- ``members.last_reached_at`` = max(checkins.updated_at, contact_attempts.at where the member
+  was reached: outcome ``reached`` or ``refused``, DOMAIN §8)
+- ``members.paid_through_month`` is owned by the dues package (kept current by its services);
+  its expression is :func:`flowmember.dues.services.paid_through_expr`, imported lazily here so
+  that ``summaries rebuild --check`` proves it too without an import cycle.
 
 Writes use single UPDATE statements (``CASE`` for a running maximum, a correlated subquery when
 a value may go down), so two concurrent writes for one member cannot lose an update."""
@@ -16,17 +22,21 @@ from sqlalchemy import case, func, literal, or_, select, update
 
 from flowmember.checkins.models import (
     ATTENDED,
+    REACHED_OUTCOMES,
     Activity,
     Attendance,
     Checkin,
     ContactAttempt,
-    ContactOutcome,
 )
 from flowmember.extensions import db
 from flowmember.members.models import Member
 
-SUMMARY_COLUMNS = ("last_checkin_month", "last_attended_month", "last_reached_at")
-
+SUMMARY_COLUMNS = (
+    "last_checkin_month",
+    "last_attended_month",
+    "last_reached_at",
+    "paid_through_month",
+)
 
 def _greatest(column, value):
     """``max(column, value)`` treating NULL as smaller than anything (portable SQL)."""
@@ -63,16 +73,21 @@ def checkin_month_expr():
 
 
 def attended_month_expr():
-    return (
+    """The last month attended (present or online), or the carried last org-life month when
+    that is later: the last attended month after the carried one, else the carried one."""
+    carried = Member.carried_org_life_month
+    attended_after = (
         select(func.max(Activity.month))
         .select_from(Attendance)
         .join(Activity, Activity.id == Attendance.activity_id)
         .where(
             Attendance.member_id == Member.id,
             Attendance.status.in_([s.value for s in ATTENDED]),
+            Activity.month > func.coalesce(carried, -1),
         )
         .scalar_subquery()
     )
+    return func.coalesce(attended_after, carried)
 
 
 def reached_at_expr():
@@ -83,7 +98,7 @@ def reached_at_expr():
         select(func.max(ContactAttempt.at))
         .where(
             ContactAttempt.member_id == Member.id,
-            ContactAttempt.outcome == ContactOutcome.reached.value,
+            ContactAttempt.outcome.in_([o.value for o in REACHED_OUTCOMES]),
         )
         .scalar_subquery()
     )
@@ -95,15 +110,24 @@ def reached_at_expr():
     )
 
 
+def paid_through_expr():
+    """The dues package's paid-through (assessments and the carried paid-through month)."""
+    from flowmember.dues.services import paid_through_expr
+
+    return paid_through_expr()
+
+
 EXPRESSIONS = {
     "last_checkin_month": checkin_month_expr,
     "last_attended_month": attended_month_expr,
     "last_reached_at": reached_at_expr,
+    "paid_through_month": paid_through_expr,
 }
 
 
 def recompute_attended(member_ids) -> None:
-    """Recompute last_attended_month for these members (after a change that may lower it)."""
+    """Recompute last_attended_month for these members (after a change that may lower it, or
+    after their carried last org-life month was set or changed)."""
     member_ids = list(member_ids)
     if member_ids:
         _update(member_ids, {"last_attended_month": attended_month_expr()})
@@ -133,7 +157,7 @@ def rebuild_summaries(check_only: bool = False) -> dict:
     repaired = False
     if total and not check_only:
         # Every row in one pass (each value computed once); updated_at is left as it was.
-        values = {c: EXPRESSIONS[c]() for c in SUMMARY_COLUMNS}
+        values = {c: EXPRESSIONS[c]() for c in SUMMARY_COLUMNS if mismatches[c]}
         stmt = update(Member).values(updated_at=Member.updated_at, **values)
         db.session.execute(stmt.execution_options(synchronize_session=False))
         db.session.expire_all()

@@ -15,19 +15,28 @@ Decisions worth knowing:
   once while no month of that year is assessed; afterwards it creates a pending
   ``dues_base_changes`` row which an admin or secretary approves
   (``POST /dues-base-changes/{id}/approve``); it applies from the month after the later of the
-  approval month and the last assessed month, so assessed months keep their amount.
+  approval month and the last assessed month, so assessed months keep their amount. The approved
+  change row holds the values in force from its ``effective_month``; the year's base row is not
+  rewritten, so any month, assessed in any order, is charged the base in force for that month
+  (``services.base_in_force``).
 - Assessment (``assess_month``) is one INSERT ... SELECT ... ON CONFLICT DO NOTHING per call:
   active members of the subtree who joined (accepted as probationary) by the end of the month and
-  have a base for its year. Members without a base are skipped and listed
+  have a base for its year; months up to a carried paid-through month (paid on an old ledger)
+  are not charged again. Members without a base are skipped and listed
   (``missing_bases``, ``missing_base`` in the API answer) rather than assessed at 0.
 - Assessment status: ``unpaid``, ``paid``, ``exempt`` (0 owed), ``reduced`` (a reduced amount is
   owed and not yet paid; once paid the month is ``paid`` with ``reduced=True``). Months that
   count as unpaid (lapse rules, reminders, arrears): ``rules.UNPAID_STATUSES`` =
   ("unpaid", "reduced").
-- Member.paid_through_month: the last month M such that every assessed month up to M is paid or
-  exempt and M itself is such a month; NULL when nothing is settled before the first unpaid month
-  (or nothing is assessed). Kept current on payment, reversal, exemption approval and assessment;
-  ``recompute_paid_through(member_ids=None)`` rebuilds it set-based.
+- Member.paid_through_month (rule: ``rules.paid_through(statuses, carried)``): the last settled
+  month M with no unpaid assessed month at or before it; settled months are the paid or exempt
+  assessed months and the carried paid-through month (``Member.carried_paid_through_month``,
+  党费交至 vouched by an old ledger or a paper letter), which counts unless an unpaid assessed
+  month lies at or before it. NULL when nothing is settled before the first unpaid month. Kept
+  current on payment, reversal, exemption approval, assessment and a change of the carried
+  month (the members package calls ``recompute_paid_through``);
+  ``recompute_paid_through(member_ids=None)`` rebuilds it set-based (``paid_through_expr``), and
+  ``flowmember summaries rebuild --check`` proves it.
 - The books: assessments are the charges; ``dues_ledger`` holds append-only movements (payment
   minus, reversal plus, waiver minus; large dues apart). ``ledger_balance`` = charges + movements
   = the sum of unpaid amounts. ``payments`` are append-only documents with receipt numbers unique

@@ -78,7 +78,7 @@ def reconcile_command(as_of):
 @dues_group.command("recompute-paid-through")
 @with_appcontext
 def recompute_command():
-    """Rebuild every member's paid-through month from the assessments."""
+    """Rebuild every member's paid-through month from the assessments and carried months."""
     from flowmember.dues.services import recompute_paid_through
     from flowmember.extensions import db
 

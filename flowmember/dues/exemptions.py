@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from flowmember.core import audit, months
+from flowmember.core import audit
 from flowmember.core.auth import get_scoped
 from flowmember.core.errors import Conflict, PermissionDenied, ValidationError
 from flowmember.core.money import to_fen
@@ -16,7 +16,6 @@ from flowmember.dues.models import (
     ApprovalStatus,
     AssessmentStatus,
     DuesAssessment,
-    DuesBase,
     DuesExemption,
     ExemptionKind,
     LedgerEntry,
@@ -68,13 +67,14 @@ def request_exemption(actor, member_id: int, data: dict) -> DuesExemption:
     return exemption
 
 
-def _is_retiree(member: Member, year: int) -> bool:
+def _is_retiree(member: Member, month: int) -> bool:
+    """Retired, or paying dues as a retiree in ``month`` (the base in force then)."""
     if member.retired:
         return True
-    kind = db.session.scalar(
-        select(DuesBase.kind).where(DuesBase.member_id == member.id, DuesBase.year == year)
-    )
-    return kind == rules.DuesKind.retired
+    from flowmember.dues.services import base_in_force
+
+    base = base_in_force(member.id, month)
+    return base is not None and base.kind == rules.DuesKind.retired
 
 
 def approve_exemption(actor, exemption_id: int) -> DuesExemption:
@@ -83,8 +83,7 @@ def approve_exemption(actor, exemption_id: int) -> DuesExemption:
     _require_role(actor, "admin", "secretary")
     exemption = get_scoped(DuesExemption, exemption_id, actor, what="Exemption")
     member = db.session.get(Member, exemption.member_id)
-    year = months.year_month(exemption.from_month)[0]
-    if actor.role == "secretary" and not _is_retiree(member, year):
+    if actor.role == "secretary" and not _is_retiree(member, exemption.from_month):
         raise PermissionDenied("Only an admin may approve this; a secretary may for retirees.")
     if exemption.status != ApprovalStatus.pending:
         raise Conflict("This exemption is not pending.")

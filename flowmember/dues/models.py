@@ -74,7 +74,8 @@ class LedgerKind(enum.StrEnum):
 
 
 class DuesBase(MemberScoped, db.Model):
-    """The declared base and the monthly amount fixed for a member for a year."""
+    """The declared base and the monthly amount fixed for a member for a year. A mid-year change
+    does not rewrite this row: it is a ``DuesBaseChange`` in force from its effective month."""
 
     __tablename__ = "dues_bases"
     __table_args__ = (UniqueConstraint("member_id", "year"),)
@@ -92,14 +93,17 @@ class DuesBase(MemberScoped, db.Model):
     rule: Mapped[str] = mapped_column(String(40))
     rate: Mapped[str | None] = mapped_column(String(10))
     capped: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: First month the current values apply to (a mid-year change: the month after approval).
+    #: First month these values apply to (January, or the joining month). Approved mid-year
+    #: changes apply from their own ``effective_month`` (see services.base_in_force).
     from_month: Mapped[int] = mapped_column()
     set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
 
 class DuesBaseChange(MemberScoped, db.Model):
-    """A mid-year change of the base: needs branch approval, applies from the next month."""
+    """A mid-year change of the base: needs branch approval, applies from the next month. Once
+    approved, its values are the base in force from ``effective_month`` (until a later approved
+    change of the same year)."""
 
     __tablename__ = "dues_base_changes"
 

@@ -73,7 +73,8 @@ class Quote:
     rate: Decimal | None
     #: Rule code, e.g. ``in_work_3000_5000`` (see explain.RULE_TEXTS).
     rule: str
-    #: The bracket's result exceeded 1,000 yuan and was capped.
+    #: The bracket's result exceeded 1,000 yuan and the monthly amount is that result cut down
+    #: to the cap (False when a voluntary amount replaces the capped one).
     capped: bool
     #: The bracket rule before cap or voluntary amount.
     bracket_rule: str
@@ -130,8 +131,11 @@ def monthly_dues(
     - retired: 0.5% up to 5,000 inclusive, 1% above;
     - student, unemployed, relief, subsistence: 0.20 fixed;
     - farmer: ``farmer_amount`` set by the branch, 0.20 to 1.00;
-    - at most 1,000.00 a month (``capped``); ``voluntary`` (a monthly amount the member chooses,
-      not below the computed dues) replaces the computed amount.
+    - at most 1,000.00 a month; ``voluntary`` (a monthly amount the member chooses, not below
+      the dues after the cap) replaces that amount;
+    - ``capped`` is True exactly when the bracket's result was above 1,000.00 and the monthly
+      amount is 1,000.00 (the result was reduced to the cap; a voluntary amount above the cap
+      means nothing was capped).
 
     Results are rounded half up to the fen. Raises ValidationError naming the bad field."""
     try:
@@ -154,9 +158,9 @@ def monthly_dues(
         if not FARMER_MIN <= amount <= FARMER_MAX:
             raise ValidationError({"farmer_amount": ["Must be between 0.20 and 1.00."]})
         rate, code, computed = None, "farmer_fixed", amount
-    monthly, rule, capped = computed, code, False
+    monthly, rule = computed, code
     if computed > CAP:
-        monthly, rule, capped = CAP, "cap_1000", True
+        monthly, rule = CAP, "cap_1000"
     if voluntary is not None:
         extra = parse_amount(voluntary, "voluntary")
         if extra < monthly:
@@ -165,6 +169,9 @@ def monthly_dues(
             )
         if extra > monthly:
             monthly, rule = extra, "voluntary"
+    # Capped only when the amount charged is the bracket's result cut down to the cap: a
+    # voluntary amount above the cap replaces it, and nothing is capped then.
+    capped = computed > CAP and monthly == CAP
     return Quote(
         monthly=monthly, rate=rate, rule=rule, capped=capped, bracket_rule=code, computed=computed
     )
@@ -225,18 +232,29 @@ def payee(
     return Payee(relation_org_id, "relation_org")
 
 
-def paid_through(months: dict[int, str]) -> int | None:
-    """The last month M such that every assessed month up to M is settled (paid or exempt), and
-    M itself is a settled month; None when no month is settled before the first unpaid one.
+def paid_through(months: dict[int, str], carried: int | None = None) -> int | None:
+    """The month dues are paid through (党费交至), or None.
 
-    ``months`` maps month index -> status. Pure twin of the set-based SQL in services."""
+    ``months`` maps month index -> assessment status; ``carried`` is the month an old ledger or
+    a paper letter vouches dues were paid through (``Member.carried_paid_through_month``).
+
+    Let F be the first assessed month that is unpaid (``unpaid``, or ``reduced`` and not yet
+    paid), if any. The answer is the latest *settled* month before F (every month when there
+    is no F), where the settled months are
+
+    - the assessed months that are ``paid`` or ``exempt``, and
+    - the carried month, which stands for every month up to it: it counts exactly when no unpaid
+      assessed month lies at or before it (``carried < F``). An unpaid assessment at or before
+      the carried month means FlowMember's own books contradict the old ledger, and the books win.
+
+    Months neither assessed nor covered by the carried month are no gap (nothing was owed).
+    None when nothing is settled before F. Pure twin of the set-based SQL in
+    :func:`flowmember.dues.services.paid_through_expr`."""
     first_unpaid = min((m for m, s in months.items() if s in UNPAID_STATUSES), default=None)
-    settled = [
-        m
-        for m, s in months.items()
-        if s in SETTLED_STATUSES and (first_unpaid is None or m < first_unpaid)
-    ]
-    return max(settled, default=None)
+    settled = [m for m, s in months.items() if s in SETTLED_STATUSES]
+    if carried is not None:
+        settled.append(carried)
+    return max((m for m in settled if first_unpaid is None or m < first_unpaid), default=None)
 
 
 def receipt_number(org_code: str, year: int, seq: int) -> str:

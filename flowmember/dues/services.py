@@ -7,16 +7,15 @@ importable from here."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, false, func, literal, select, true, update
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flowmember.core import audit, months
 from flowmember.core.auth import SYSTEM, get_scoped, org_ids_in_scope, require_org_in_scope
 from flowmember.core.db import UTCDateTime
 from flowmember.core.errors import Conflict, ValidationError
-from flowmember.core.money import fmt, to_fen
+from flowmember.core.money import to_fen
 from flowmember.core.time import now_utc, today_local
 from flowmember.dues import rules
 from flowmember.dues.common import STAFF, current_month, get_member
@@ -139,8 +138,11 @@ def set_base(actor, member_id: int, year: int, data: dict) -> dict:
 
 
 def approve_base_change(actor, change_id: int) -> DuesBaseChange:
-    """Apply a pending mid-year change from the month after approval (or after the last assessed
-    month, whichever is later): months already assessed keep their amount."""
+    """Approve a pending mid-year change: it applies from the month after approval (or after
+    the last assessed month, whichever is later), DOMAIN §6. The year's ``DuesBase`` row is left
+    as it was: the change row itself records the values in force from ``effective_month``, so
+    every month is assessed with the base in force for that month (see :func:`base_in_force`)
+    and months already assessed keep their amount."""
     _require_role(actor, "admin", "secretary")
     change = get_scoped(DuesBaseChange, change_id, actor, what="Base change")
     if change.status != ApprovalStatus.pending:
@@ -151,37 +153,62 @@ def approve_base_change(actor, change_id: int) -> DuesBaseChange:
     effective = max(current_month(), last_assessed or 0) + 1
     if effective > months.index(change.year, 12):
         raise Conflict("Too late in the year for this change; set next year's base instead.")
-    base = db.session.scalars(
-        select(DuesBase).where(DuesBase.member_id == change.member_id, DuesBase.year == change.year)
-    ).one()
-    before = audit.snapshot(base, BASE_FIELDS + ["from_month"])
-    for key in BASE_FIELDS:
-        setattr(base, key, getattr(change, key))
-    q = rules.monthly_dues(
-        Decimal(change.base_fen) / 100,
-        change.kind,
-        farmer_amount=None if change.farmer_amount_fen is None else fmt(change.farmer_amount_fen),
-        voluntary=None if change.voluntary_fen is None else fmt(change.voluntary_fen),
-    )
-    base.rate = str(q.rate) if q.rate is not None else None
-    base.capped = q.capped
-    base.from_month = effective
-    base.set_by_id = actor.id
-    base.updated_at = now_utc()
     change.status = ApprovalStatus.approved
     change.effective_month = effective
     change.decided_by_id = actor.id
     change.decided_at = now_utc()
+    db.session.flush()
     member = db.session.get(Member, change.member_id)
     audit.record(
         actor,
         "dues.base_change_approved",
-        base,
+        change,
         org_id=member.org_id,
-        before=before,
-        after=audit.snapshot(base, BASE_FIELDS + ["from_month"]),
+        after=audit.snapshot(change, BASE_FIELDS + ["year", "member_id", "effective_month"]),
     )
     return change
+
+
+def base_in_force(member_id: int, month: int) -> DuesBase | DuesBaseChange | None:
+    """The base in force for ``month``: the latest approved mid-year change of that year whose
+    ``effective_month`` is at or before the month, else the year's base (None without one).
+    Python twin of the join in :func:`assess_month`; both carry ``kind``, ``base_fen``,
+    ``farmer_amount_fen``, ``voluntary_fen``, ``monthly_fen`` and ``rule``."""
+    year = months.year_month(month)[0]
+    base = db.session.scalars(
+        select(DuesBase).where(DuesBase.member_id == member_id, DuesBase.year == year)
+    ).first()
+    if base is None:
+        return None
+    change = db.session.scalars(
+        select(DuesBaseChange)
+        .where(
+            DuesBaseChange.member_id == member_id,
+            DuesBaseChange.year == year,
+            DuesBaseChange.status == ApprovalStatus.approved,
+            DuesBaseChange.effective_month <= month,
+        )
+        .order_by(DuesBaseChange.id.desc())
+        .limit(1)
+    ).first()
+    return change or base
+
+
+def _changes_in_force(month: int):
+    """Per member: the id of the approved mid-year change in force for ``month`` (the latest
+    approved one of the month's year effective at or before it). Approvals are in id order
+    (a newer request rejects an older pending one) and effective months never go back."""
+    c = DuesBaseChange.__table__
+    return (
+        select(c.c.member_id, func.max(c.c.id).label("change_id"))
+        .where(
+            c.c.status == ApprovalStatus.approved.value,
+            c.c.year == months.year_month(month)[0],
+            c.c.effective_month <= month,
+        )
+        .group_by(c.c.member_id)
+        .subquery("in_force")
+    )
 
 
 # --- assessment ------------------------------------------------------------------------------
@@ -207,7 +234,11 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
     again assesses nothing twice. Returns the number of rows added.
 
     - months before the member's joining month (accepted as probationary) are never assessed;
+    - months up to the member's carried paid-through month (党费交至 vouched by an old ledger or
+      a paper letter) were paid under the old books and are not assessed again;
     - members without a base for the month's year are skipped (see :func:`missing_bases`);
+    - the amount is the base in force for the month: an approved mid-year change from its
+      effective month on, the year's base before it (:func:`base_in_force`);
     - an approved exemption makes the month ``exempt`` (0) or ``reduced`` (the reduced amount).
     """
     _require_role(actor, *STAFF)
@@ -226,11 +257,15 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
         )
         .subquery("ex")
     )
+    in_force = _changes_in_force(month)
+    cv = DuesBaseChange.__table__.alias("cv")
+    monthly = func.coalesce(cv.c.monthly_fen, b.c.monthly_fen)
+    rule = func.coalesce(cv.c.rule, b.c.rule)
     least = func.least if db.session.get_bind().dialect.name == "postgresql" else func.min
     amount = case(
         (ex.c.kind == ExemptionKind.exempt.value, 0),
-        (ex.c.kind == ExemptionKind.reduced.value, least(ex.c.monthly_fen, b.c.monthly_fen)),
-        else_=b.c.monthly_fen,
+        (ex.c.kind == ExemptionKind.reduced.value, least(ex.c.monthly_fen, monthly)),
+        else_=monthly,
     )
     status = case(
         (ex.c.kind == ExemptionKind.exempt.value, AssessmentStatus.exempt.value),
@@ -247,17 +282,19 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
             amount,
             status,
             reduced,
-            b.c.rule,
+            rule,
             literal(now, UTCDateTime()),
         )
         .select_from(
-            m.join(b, and_(b.c.member_id == m.c.id, b.c.year == year)).outerjoin(
-                ex, ex.c.member_id == m.c.id
-            )
+            m.join(b, and_(b.c.member_id == m.c.id, b.c.year == year))
+            .outerjoin(in_force, in_force.c.member_id == m.c.id)
+            .outerjoin(cv, cv.c.id == in_force.c.change_id)
+            .outerjoin(ex, ex.c.member_id == m.c.id)
         )
         .where(
             m.c.status == MemberStatus.active.value,
             m.c.joined_on <= months.last_day(month),
+            _not_carried(m.c.carried_paid_through_month, month),
             _subtree_clause(actor, org_id, m.c.org_id),
         )
     )
@@ -283,7 +320,9 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
     if added:
         # Paid-through moves only for members whose new month is exempt, or when the month is
         # assessed late (a later month is already assessed, so a paid-through month may lie at
-        # or after it). Both sets are small; neither needs a scan of the new rows.
+        # or after it). Both sets are small; neither needs a scan of the new rows. A carried
+        # paid-through month never lies at or after the new month (such months are skipped), so
+        # the carried value alone cannot put paid-through at or after it.
         touched = set(
             db.session.scalars(
                 select(e.c.member_id).where(
@@ -311,6 +350,11 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
     return added
 
 
+def _not_carried(carried_col, month: int):
+    """The month lies after the member's carried paid-through month (or none is carried)."""
+    return or_(carried_col.is_(None), carried_col < month)
+
+
 def missing_bases(actor, month: int, org_id: int | None = None, limit: int = 200) -> list[int]:
     """Active members of the subtree who joined by ``month`` but have no base for its year:
     assessment skips them; staff see them listed to declare their base."""
@@ -320,6 +364,7 @@ def missing_bases(actor, month: int, org_id: int | None = None, limit: int = 200
         .where(
             Member.status == MemberStatus.active,
             Member.joined_on <= months.last_day(month),
+            _not_carried(Member.carried_paid_through_month, month),
             _subtree_clause(actor, org_id, Member.org_id),
             ~select(DuesBase.id)
             .where(DuesBase.member_id == Member.id, DuesBase.year == year)
@@ -334,33 +379,71 @@ def missing_bases(actor, month: int, org_id: int | None = None, limit: int = 200
 # --- paid-through ----------------------------------------------------------------------------
 
 
-def _paid_through_subquery(member_col):
-    a = DuesAssessment.__table__.alias("a")
-    u = DuesAssessment.__table__.alias("u")
+def _settled_max(after=None):
+    """The last settled (paid or exempt) assessed month with no unpaid month before it, of the
+    member in the enclosing statement (correlated to ``members``); only months after ``after``
+    when given. The inner EXISTS is tied to the member through ``a.member_id``: SQLAlchemy
+    correlates a subquery only to the SELECT that immediately encloses it, so naming
+    ``members.id`` two levels down would put an uncorrelated ``members`` in its FROM (every
+    member's unpaid months would then count against everyone)."""
+    m = Member.__table__
+    a = DuesAssessment.__table__.alias("pt_a" if after is None else "pt_ac")
+    u = DuesAssessment.__table__.alias("pt_u" if after is None else "pt_uc")
     unpaid_before = (
         select(u.c.id)
         .where(
-            u.c.member_id == member_col,
+            u.c.member_id == a.c.member_id,
             u.c.status.in_(rules.UNPAID_STATUSES),
             u.c.month < a.c.month,
         )
         .exists()
     )
-    return (
-        select(func.max(a.c.month))
-        .where(a.c.member_id == member_col, a.c.status.in_(rules.SETTLED_STATUSES), ~unpaid_before)
-        .scalar_subquery()
+    where = [a.c.member_id == m.c.id, a.c.status.in_(rules.SETTLED_STATUSES), ~unpaid_before]
+    if after is not None:
+        where.append(a.c.month > after)
+    return select(func.max(a.c.month)).where(*where).scalar_subquery()
+
+
+def paid_through_expr():
+    """``members.paid_through_month`` computed from the assessments and the carried month, as a
+    SQL expression correlated to ``members`` (for an UPDATE of members or a SELECT from them).
+    Set-based twin of :func:`flowmember.dues.rules.paid_through`:
+
+    - a carried month with no unpaid assessed month at or before it counts as settled: the
+      answer is the last settled assessed month after it with no unpaid month before, else the
+      carried month itself;
+    - otherwise (nothing carried, or the books contradict it): the last settled assessed month
+      with no unpaid month before it, NULL when there is none."""
+    m = Member.__table__
+    carried = m.c.carried_paid_through_month
+    cu = DuesAssessment.__table__.alias("pt_cu")
+    unpaid_by_carried = (
+        select(cu.c.id)
+        .where(
+            cu.c.member_id == m.c.id,
+            cu.c.status.in_(rules.UNPAID_STATUSES),
+            cu.c.month <= carried,
+        )
+        .exists()
+    )
+    return case(
+        (
+            and_(carried.is_not(None), ~unpaid_by_carried),
+            func.coalesce(_settled_max(after=carried), carried),
+        ),
+        else_=_settled_max(),
     )
 
 
 def recompute_paid_through(member_ids: Iterable[int] | Select | None = None) -> int:
-    """Set Member.paid_through_month from the assessments, set-based: the last month M such that
-    every assessed month up to M is paid or exempt (a reduced month once its reduced amount is
-    paid) and M is such a month; NULL when no month is settled before the first unpaid one (or
-    nothing is assessed). ``member_ids``: ids, a SELECT of ids, or None for everyone. Returns
-    the number of members whose value changed."""
+    """Set Member.paid_through_month from the assessments and the carried paid-through month,
+    set-based (:func:`paid_through_expr`, the rule of :func:`rules.paid_through`): the last
+    settled month M (paid or exempt, a reduced month once its reduced amount is paid, or the
+    carried month) with no unpaid assessed month at or before M; NULL when there is none.
+    ``member_ids``: ids, a SELECT of ids, or None for everyone. Returns the number of members
+    whose value changed. Call it after changing ``carried_paid_through_month``."""
     m = Member.__table__
-    value = _paid_through_subquery(m.c.id)
+    value = paid_through_expr()
     differs = func.coalesce(m.c.paid_through_month, -1) != func.coalesce(value, -1)
     options = {"synchronize_session": False}
     ids = None
@@ -455,6 +538,18 @@ def ledger_balance(member_id: int) -> int:
 def system_assess(month: int | None = None) -> int:
     """The scheduler's job (1st of each month, and catch-up): assess the current month."""
     return assess_month(SYSTEM, month if month is not None else current_month())
+
+
+def assess_since_last(month: int, max_back: int = 12) -> tuple[int, list[int]]:
+    """The monthly job and its catch-up: assess ``month`` and every month since the last
+    assessed one that was missed (at most ``max_back`` months back). Returns (rows added, months
+    assessed); assessing is idempotent per (member, month)."""
+    latest = db.session.scalar(
+        select(func.max(DuesAssessment.month)).where(DuesAssessment.month <= month)
+    )
+    first = month if latest is None else min(max(latest + 1, month - max_back), month)
+    done = list(months.span(first, month))
+    return sum(assess_month(SYSTEM, m) or 0 for m in done), done
 
 
 # Re-exported so that other packages find every dues interface here.

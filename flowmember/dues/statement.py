@@ -28,6 +28,52 @@ def member_payee(member: Member) -> rules.Payee:
     )
 
 
+def _base_view(member_id: int) -> dict | None:
+    """The base in force this month (or, without a base this year, in December of the latest
+    earlier year that has one), with the rule and its explanation."""
+    from flowmember.dues import explain
+    from flowmember.dues.services import base_in_force
+
+    current = months.of(today_local())
+    year = months.year_month(current)[0]
+    latest_year = db.session.scalar(
+        select(DuesBase.year)
+        .where(DuesBase.member_id == member_id, DuesBase.year <= year)
+        .order_by(DuesBase.year.desc())
+        .limit(1)
+    )
+    if latest_year is None:
+        return None
+    month = current if latest_year == year else months.index(latest_year, 12)
+    base = base_in_force(member_id, month)
+    if isinstance(base, DuesBase):
+        rate, capped, from_month = base.rate, base.capped, base.from_month
+    else:  # an approved mid-year change
+        q = rules.monthly_dues(
+            fmt(base.base_fen),
+            base.kind,
+            farmer_amount=None if base.farmer_amount_fen is None else fmt(base.farmer_amount_fen),
+            voluntary=None if base.voluntary_fen is None else fmt(base.voluntary_fen),
+        )
+        rate = str(q.rate) if q.rate is not None else None
+        capped, from_month = q.capped, base.effective_month
+    return {
+        "year": latest_year,
+        "kind": base.kind.value,
+        "base": fmt(base.base_fen),
+        "monthly": fmt(base.monthly_fen),
+        "rate": rate,
+        "rate_percent": rules.rate_percent(Decimal(rate)) if rate else None,
+        "rule": base.rule,
+        "rule_text": explain.rule_text(base.rule),
+        "capped": capped,
+        "from_month": months.to_str(from_month),
+        "explanation": explain.base_explanation(
+            base.kind.value, base.base_fen, base.monthly_fen, base.rule
+        ),
+    }
+
+
 def member_dues(member: Member) -> dict:
     """Everything the member's dues page and GET /members/{id}/dues show."""
     from flowmember.dues import explain
@@ -45,29 +91,7 @@ def member_dues(member: Member) -> dict:
         ).all()
     )
     owed = [(r.month, r.amount_fen) for r in rows if r.status in rules.UNPAID_STATUSES]
-    year = today_local().year
-    base = db.session.scalars(
-        select(DuesBase)
-        .where(DuesBase.member_id == member.id, DuesBase.year <= year)
-        .order_by(DuesBase.year.desc())
-    ).first()
-    base_view = None
-    if base is not None:
-        base_view = {
-            "year": base.year,
-            "kind": base.kind.value,
-            "base": fmt(base.base_fen),
-            "monthly": fmt(base.monthly_fen),
-            "rate": base.rate,
-            "rate_percent": rules.rate_percent(Decimal(base.rate)) if base.rate else None,
-            "rule": base.rule,
-            "rule_text": explain.rule_text(base.rule),
-            "capped": base.capped,
-            "from_month": months.to_str(base.from_month),
-            "explanation": explain.base_explanation(
-                base.kind.value, base.base_fen, base.monthly_fen, base.rule
-            ),
-        }
+    base_view = _base_view(member.id)
     pay_to = member_payee(member)
     org = db.session.get(Org, pay_to.org_id) if pay_to.org_id else None
     payments = db.session.scalars(

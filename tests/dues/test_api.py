@@ -30,11 +30,20 @@ QUOTES = [
     ({"base": "5000.00", "kind": "retired"}, "25.00", "0.005", "retired_upto_5000", False),
     ({"base": "5000.01", "kind": "retired"}, "50.00", "0.01", "retired_over_5000", False),
     ({"base": "60000", "kind": "employed"}, "1000.00", "0.02", "cap_1000", True),
+    # a voluntary amount above the cap replaces it: nothing is capped (issue 11)
     (
         {"base": "60000", "kind": "employed", "voluntary": "1200.00"},
         "1200.00",
         "0.02",
         "voluntary",
+        False,
+    ),
+    # volunteering exactly the capped amount changes nothing: still capped
+    (
+        {"base": "60000", "kind": "employed", "voluntary": "1000.00"},
+        "1000.00",
+        "0.02",
+        "cap_1000",
         True,
     ),
     ({"base": "2999.00", "kind": "employed"}, "15.00", "0.005", "in_work_upto_3000", False),

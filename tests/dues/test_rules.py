@@ -90,8 +90,38 @@ def test_voluntary_more_than_the_cap_is_the_volunteered_amount():
     q = monthly_dues("60000", "employed", voluntary="1500.00")
     assert q.monthly == Decimal("1500.00")
     assert q.rule == "voluntary"
-    assert q.capped is True
+    assert q.capped is False  # nothing was reduced to the cap
     assert q.computed == Decimal("1200.00")
+
+
+# base, voluntary, monthly, rule, capped: capped only when the bracket's result was cut to 1000
+CAP_BOUNDARIES = [
+    ("50000.00", None, "1000.00", "in_work_over_10000", False),  # exactly 1000: nothing cut
+    ("50000.00", "1000.00", "1000.00", "in_work_over_10000", False),
+    ("50000.00", "1000.01", "1000.01", "voluntary", False),
+    ("50000.25", None, "1000.00", "cap_1000", True),  # 1000.01 cut to 1000
+    ("50000.25", "1000.00", "1000.00", "cap_1000", True),  # volunteering the cap: still cut
+    ("50000.25", "1000.01", "1000.01", "voluntary", False),  # replaced, not cut
+    ("60000.00", None, "1000.00", "cap_1000", True),
+    ("60000.00", "1000.01", "1000.01", "voluntary", False),
+    ("60000.00", "1199.99", "1199.99", "voluntary", False),  # below the uncapped 1200 too
+    ("60000.00", "1200.00", "1200.00", "voluntary", False),
+    ("60000.00", "1500.00", "1500.00", "voluntary", False),
+    ("2000.00", "1500.00", "1500.00", "voluntary", False),  # far below the cap: never capped
+]
+
+
+@pytest.mark.parametrize("base,voluntary,monthly,rule,capped", CAP_BOUNDARIES)
+def test_capped_only_when_the_amount_was_cut_to_the_cap(base, voluntary, monthly, rule, capped):
+    q = monthly_dues(base, "employed", voluntary=voluntary)
+    assert (q.monthly, q.rule, q.capped) == (Decimal(monthly), rule, capped)
+    assert q.capped == (q.computed > rules.CAP and q.monthly == rules.CAP)
+
+
+def test_voluntary_below_the_cap_when_the_result_is_above_it_is_refused():
+    with pytest.raises(ValidationError) as err:
+        monthly_dues("60000", "employed", voluntary="999.99")
+    assert "voluntary" in err.value.errors
 
 
 def test_voluntary_above_a_small_amount():
@@ -197,6 +227,28 @@ def test_where_a_mobile_member_pays(kwargs, org_id, rule):
 )
 def test_paid_through(statuses, expected):
     assert rules.paid_through(statuses) == expected
+    assert rules.paid_through(statuses, carried=None) == expected
+
+
+@pytest.mark.parametrize(
+    "statuses,carried,expected",
+    [
+        ({}, 5, 5),  # nothing assessed: paid through the carried month
+        ({6: "paid", 7: "paid"}, 5, 7),
+        ({6: "paid", 7: "unpaid", 8: "paid"}, 5, 6),
+        ({6: "unpaid"}, 5, 5),  # an unpaid month after it: the carried month stands
+        ({5: "unpaid"}, 5, None),  # unpaid AT the carried month: the books win
+        ({3: "unpaid", 6: "paid"}, 5, None),  # unpaid before it: the carried month does not count
+        ({3: "paid", 4: "unpaid"}, 5, 3),
+        ({5: "paid", 6: "exempt"}, 5, 6),  # assessed and settled at the carried month
+        ({2: "paid", 3: "paid"}, 5, 5),  # carried later than every assessed month
+        ({8: "paid"}, 5, 8),  # a month not assessed between is no gap
+        ({6: "reduced"}, 5, 5),  # reduced and not yet paid counts as unpaid
+        ({4: "exempt", 5: "reduced"}, 5, 4),
+    ],
+)
+def test_paid_through_with_a_carried_month(statuses, carried, expected):
+    assert rules.paid_through(statuses, carried) == expected
 
 
 def test_rate_percent_and_receipt_number():
