@@ -5,24 +5,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
-
 from flowmember.core import months
 
 MAX_BACK = 12
 
 
 def run(as_of: date) -> dict:
-    from flowmember.core.auth import SYSTEM
-    from flowmember.dues.services import assess_month
-    from flowmember.extensions import db
+    from flowmember.dues.services import assess_since_last
 
-    current = months.of(as_of)
-    table = db.metadata.tables["dues_assessments"]
-    latest = db.session.scalar(select(func.max(table.c.month)).where(table.c.month <= current))
-    first = current if latest is None else max(latest + 1, current - MAX_BACK)
-    assessed, done = 0, []
-    for month in months.span(min(first, current), current):
-        assessed += assess_month(SYSTEM, month) or 0
-        done.append(months.to_str(month))
-    return {"assessed": assessed, "months": done}
+    assessed, done = assess_since_last(months.of(as_of), MAX_BACK)
+    return {"assessed": assessed, "months": [months.to_str(m) for m in done]}

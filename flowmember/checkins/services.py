@@ -12,8 +12,18 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flowmember.checkins import rules
-from flowmember.checkins.models import Checkin, ContactAttempt, ContactChannel, ContactOutcome
-from flowmember.checkins.summaries import note_checkin, note_reached, rebuild_summaries
+from flowmember.checkins.models import (
+    REACHED_OUTCOMES,
+    Checkin,
+    ContactAttempt,
+    ContactChannel,
+    ContactOutcome,
+)
+from flowmember.checkins.summaries import (
+    note_checkin,
+    note_reached,
+    rebuild_summaries,
+)
 from flowmember.core import audit, months
 from flowmember.core.auth import require_org_in_scope, scope_clause
 from flowmember.core.errors import Conflict, ValidationError
@@ -259,7 +269,8 @@ def record_contact(
     at: datetime | None = None,
     note: str | None = None,
 ) -> ContactAttempt:
-    """Log a contact attempt; ``reached`` moves the member's last_reached_at forward."""
+    """Log a contact attempt; ``reached`` or ``refused`` (the member answered, DOMAIN §8) moves
+    the member's last_reached_at forward."""
     now = now_utc()
     at = at or now
     if at > now + timedelta(minutes=5):
@@ -282,7 +293,7 @@ def record_contact(
         org_id=member.org_id,
         after=audit.snapshot(attempt, ["member_id", "at", "channel", "outcome", "note"]),
     )
-    if attempt.outcome == ContactOutcome.reached:
+    if attempt.outcome in REACHED_OUTCOMES:
         note_reached(member.id, at)
     return attempt
 
@@ -305,9 +316,13 @@ def _members_under(actor, org_id: int | None):
 
 def members_missing_checkin(actor, org_id: int | None, month: int):
     """Select of active mobile members (graduate, migrant) under the org with no check-in for
-    ``month``. For the current month it reads the summary column only."""
+    ``month``, from the month they came under the org (the set-based twin of
+    ``flowmember.reminders.rules.missing_checkin``). For the current month it reads the summary
+    column only."""
+    from flowmember.reminders.selection import reporting_started_by
+
     stmt = _members_under(actor, org_id).where(
-        Member.category.in_([c.value for c in AWAY_CATEGORIES])
+        Member.category.in_([c.value for c in AWAY_CATEGORIES]), reporting_started_by(month)
     )
     if month >= months.of(today_local()):
         stmt = stmt.where(

@@ -121,20 +121,11 @@ def recipient_for(reminder: Reminder) -> Recipient:
 
 
 def _unpaid(member_id: int, up_to: int) -> list[tuple[int, int]]:
-    """(month, fen) unpaid assessed months up to ``up_to``, read from dues_assessments."""
-    table = db.metadata.tables.get("dues_assessments")
-    if table is None:
-        return []
-    stmt = (
-        select(table.c.month, table.c.amount_fen)
-        .where(
-            table.c.member_id == member_id,
-            table.c.status == "unpaid",
-            table.c.month <= up_to,
-        )
-        .order_by(table.c.month)
-    )
-    return [(m, fen) for m, fen in db.session.execute(stmt)]
+    """(month, fen) owed assessed months up to ``up_to`` (unpaid, or reduced and not yet paid:
+    the same months the dues reminders are selected on)."""
+    from flowmember.dues.services import arrears
+
+    return [(m, fen) for m, fen in arrears(member_id) if m <= up_to]
 
 
 def _criteria_text(criteria: list[str]) -> str:

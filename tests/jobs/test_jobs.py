@@ -152,29 +152,23 @@ def test_dues_assessment_job_assesses_missed_months(app, make_org, make_member, 
 
 
 def test_lapse_warnings_become_reminders(app, make_org, make_member, freeze):
-    table = db.metadata.tables.get("lapse_warnings")
-    if table is None:
-        pytest.skip("lapse_warnings is not there yet")
-    from jobs.lapse_sweep import enqueue_lapse_warnings
+    from flowmember.lapse.models import LapseWarning
+    from flowmember.reminders.selection import enqueue_lapse_warnings
 
     freeze("2026-11-21")
     member = make_member(org=make_org("branch"))
-    base = {"member_id": member.id}
-    columns = set(table.c.keys())
+    gone = make_member(org=make_org("branch"), status="removed")
     rows = [
-        {**base, "threshold": 3, "criterion": "dues", "period": "2026-10"},
-        {**base, "threshold": 3, "criterion": "reports", "period": "2026-10"},
-        {**base, "threshold": 5, "criterion": "dues", "period": "2026-10"},
-        {**base, "threshold": 3, "criterion": "dues", "period": "2025-01"},  # too old
+        (member, 3, "dues", "2026-10"),
+        (member, 3, "reports", "2026-10"),
+        (member, 5, "dues", "2026-10"),
+        (member, 3, "dues", "2025-01"),  # too old
+        (gone, 3, "dues", "2026-10"),  # no longer active
     ]
-    from flowmember.core.time import now_utc
-
-    for row in rows:
-        if "created_at" in columns:
-            row["created_at"] = now_utc()
-        if "org_id" in columns:
-            row["org_id"] = member.org_id
-    db.session.execute(table.insert(), rows)
+    for who, threshold, criterion, period in rows:
+        db.session.add(
+            LapseWarning(member_id=who.id, threshold=threshold, criterion=criterion, period=period)
+        )
     db.session.commit()
 
     assert enqueue_lapse_warnings(date(2026, 11, 21)) == 2

@@ -8,6 +8,7 @@ from flowmember.reminders import rules
 
 NOV = months.index(2026, 11)
 OCT = months.index(2026, 10)
+MAY_2020 = months.index(2020, 5)
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,77 @@ OCT = months.index(2026, 10)
     ],
 )
 def test_checkin_reminders(today, last, first, expected):
-    assert rules.checkin_reminders(today, last, first) == expected
+    got = rules.checkin_reminders(
+        today, status="active", category="migrant", last_checkin_month=last, first_month=first
+    )
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "category", "expected"),
+    [
+        ("active", "graduate", [("checkin_due", "2026-11")]),
+        ("active", "migrant", [("checkin_due", "2026-11")]),
+        ("active", "inflow", []),  # living here: no monthly report owed
+        ("active", "other", []),
+        ("suspended", "migrant", []),
+        ("removed", "graduate", []),
+    ],
+)
+def test_only_active_members_away_are_reminded_to_check_in(status, category, expected):
+    got = rules.checkin_reminders(
+        date(2026, 11, 20),
+        status=status,
+        category=category,
+        last_checkin_month=None,
+        first_month=None,
+    )
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("joined", "tracked", "org_since", "entered", "first"),
+    [
+        (date(2020, 5, 9), MAY_2020, None, MAY_2020, MAY_2020),
+        # imported this month, vouching for nothing: reports are owed from this month
+        (date(2020, 5, 9), NOV, None, NOV, NOV),
+        # an import vouching for history: still no report before the record entered FlowMember
+        (date(2020, 5, 9), months.index(2025, 1), None, NOV, NOV),
+        # received by transfer in October: nothing owed to this org before
+        (date(2020, 5, 9), months.index(2020, 5), OCT, months.index(2020, 5), OCT),
+        # joined after everything else
+        (date(2026, 11, 2), OCT, None, OCT, NOV),
+    ],
+)
+def test_reports_first_month(joined, tracked, org_since, entered, first):
+    got = rules.reports_first_month(
+        joined, tracked_since_month=tracked, org_since_month=org_since, entered_month=entered
+    )
+    assert got == first
+
+
+@pytest.mark.parametrize(
+    ("checkins", "month", "first", "listed"),
+    [
+        ([], OCT, None, True),
+        ([OCT], OCT, None, False),
+        # a check-in for a later month does not fill the gap on the list of that month ...
+        ([NOV], OCT, None, True),
+        # ... but an earlier one does not either
+        ([OCT - 1], OCT, None, True),
+        # not owed yet
+        ([], OCT, NOV, False),
+        ([], NOV, NOV, True),
+    ],
+)
+def test_missing_checkin(checkins, month, first, listed):
+    got = rules.missing_checkin(
+        checkins, month, status="active", category="graduate", first_month=first
+    )
+    assert got is listed
+    assert not rules.missing_checkin(
+        checkins, month, status="active", category="inflow", first_month=first
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,7 +118,48 @@ def test_checkin_reminders(today, last, first, expected):
     ],
 )
 def test_dues_reminder(today, unpaid, expected):
-    assert rules.dues_reminder(today, unpaid) == expected
+    assert rules.dues_reminder(today, unpaid, status="active") == expected
+    assert rules.dues_reminder(today, unpaid, status="suspended") is None
+
+
+@pytest.mark.parametrize(
+    ("today", "warnings", "expected"),
+    [
+        (
+            date(2026, 11, 21),
+            [(3, "dues", "2026-10"), (3, "reports", "2026-10"), (5, "dues", "2026-10")],
+            {
+                ("lapse_warning_3", "2026-10"): ["dues", "reports"],
+                ("lapse_warning_5", "2026-10"): ["dues"],
+            },
+        ),
+        # the last three months before the current one are caught up; older ones are not
+        (date(2026, 11, 1), [(3, "dues", "2026-08")], {("lapse_warning_3", "2026-08"): ["dues"]}),
+        (date(2026, 11, 1), [(3, "dues", "2026-07")], {}),
+        # across the year boundary
+        (
+            date(2027, 1, 3),
+            [(5, "org_life", "2026-10")],
+            {("lapse_warning_5", "2026-10"): ["org_life"]},
+        ),
+        (date(2026, 11, 21), [(6, "dues", "2026-10")], {}),
+    ],
+)
+def test_lapse_warning_reminders(today, warnings, expected):
+    assert rules.lapse_warning_reminders(today, warnings, status="active") == expected
+    assert rules.lapse_warning_reminders(today, warnings, status="removed") == {}
+
+
+@pytest.mark.parametrize(
+    ("today", "expires", "kind"),
+    [
+        (date(2026, 11, 21), date(2026, 11, 21), "receipt_overdue"),  # valid through that day
+        (date(2026, 11, 22), date(2026, 11, 21), "letter_expiring"),
+        (date(2026, 11, 22), None, "receipt_overdue"),
+    ],
+)
+def test_transfer_reminder_kind(today, expires, kind):
+    assert rules.transfer_reminder_kind(today, expires) == kind
 
 
 def local(h, m, s=0, day=21):
