@@ -100,13 +100,12 @@ def my_checkin_status():
     member = current_member()
     today = today_local()
     current = months.of(today)
-    owed_since = months.of(member.joined_on) if member.joined_on else current
     return {
         "month": months.to_str(current),
         "checked_in": (member.last_checkin_month or -1) >= current,
         "last_checkin_month": months.to_str(member.last_checkin_month),
         "allowed_months": [months.to_str(m) for m in rules.allowed_checkin_months(today)],
-        "missed_months": rules.missed_months(member.last_checkin_month, current, owed_since),
+        "missed_months": services.missed_checkin_months(member, current),
     }
 
 

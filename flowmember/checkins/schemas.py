@@ -11,6 +11,7 @@ from flowmember.checkins.models import (
     ContactChannel,
     ContactOutcome,
 )
+from flowmember.checkins.services import missed_checkin_months
 from flowmember.core import months
 from flowmember.core.fields import LocalDateTime
 from flowmember.core.time import today_local
@@ -209,9 +210,7 @@ class MissingMemberSchema(Schema):
     missed_months = fields.Method("_missed")
 
     def _missed(self, member):
-        current = months.of(today_local())
-        owed_since = months.of(member.joined_on) if member.joined_on else current
-        return rules.missed_months(member.last_checkin_month, current, owed_since)
+        return missed_checkin_months(member, months.of(today_local()))
 
 
 class RemindResultSchema(Schema):

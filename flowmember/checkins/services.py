@@ -29,6 +29,7 @@ from flowmember.core.auth import require_org_in_scope, scope_clause
 from flowmember.core.errors import Conflict, ValidationError
 from flowmember.core.time import now_utc, today_local
 from flowmember.extensions import db
+from flowmember.lapse.rules import reports_first_month
 from flowmember.members.models import AWAY_CATEGORIES, Member, MemberStatus
 from flowmember.orgs.models import Org
 
@@ -312,6 +313,19 @@ def _members_under(actor, org_id: int | None):
         .where(Member.scope(_subtree_ids(org)), scope_clause(Member, actor))
         .where(Member.status == MemberStatus.active)
     )
+
+
+def missed_checkin_months(member: Member, current: int) -> int:
+    """Whole months without a check-in before ``current``, counted from the first month the
+    member owed a report (:func:`flowmember.lapse.rules.reports_first_month`): a member imported
+    or received this month has missed nothing."""
+    owed_since = reports_first_month(
+        member.joined_on,
+        tracked_since_month=member.tracked_since_month,
+        org_since_month=member.org_since_month,
+        entered_month=member.entered_month,
+    )
+    return rules.missed_months(member.last_checkin_month, current, owed_since)
 
 
 def members_missing_checkin(actor, org_id: int | None, month: int):

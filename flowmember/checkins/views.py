@@ -359,12 +359,7 @@ def missing_checkins():
         orgs=_orgs_in_scope(),
         org_id=org_id,
         month=months.to_str(month),
-        missed={
-            m.id: rules.missed_months(
-                m.last_checkin_month, current, months.of(m.joined_on) if m.joined_on else current
-            )
-            for m in rows
-        },
+        missed={m.id: services.missed_checkin_months(m, current) for m in rows},
         may_remind=current_user.role in ORG_LIFE_ROLES,
         mode="checkins",
     )

@@ -152,6 +152,20 @@ def counting_start(
     return max(months.of(joined_on), tracked_since or 0, org_since or 0)
 
 
+def reports_first_month(
+    joined_on: date,
+    *,
+    tracked_since_month: int | None,
+    org_since_month: int | None,
+    entered_month: int | None,
+) -> int:
+    """The first month a member owes a monthly report: counting start (DOMAIN §8), and never
+    before the record entered FlowMember, where reports are filed. The lapse sweep's reports
+    criterion, check-in reminders and the staff's missing list all start here."""
+    first = counting_start(joined_on, tracked_since_month, org_since_month)
+    return first if entered_month is None else max(first, entered_month)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """The runs of one member on one date."""
@@ -210,7 +224,7 @@ def evidence(
         attended_set.add(carried_org_life)
     dues_first = first if carried_paid_through is None else max(first, carried_paid_through + 1)
     org_life_first = max(first, last - ORG_LIFE_WINDOW + 1)
-    reports_first = first if entered is None else max(first, entered)
+    reports_first = max(first, entered or first)
     return Evidence(
         dues=missed_run(dues_missed(dues or {}), last, first_month=dues_first, valid=valid_set),
         org_life=missed_run(

@@ -27,7 +27,6 @@ from datetime import date, datetime, time, timedelta
 
 from flowmember.core import months
 from flowmember.core.time import LOCAL_TZ
-from flowmember.lapse.rules import counting_start
 from flowmember.transfers.rules import is_expired
 
 CHECKIN_DUE_FROM_DAY = 20
@@ -61,21 +60,6 @@ def checkin_windows(today: date) -> list[tuple[str, int]]:
     if today.day >= CHECKIN_DUE_FROM_DAY:
         out.append(("checkin_due", current))
     return out
-
-
-def reports_first_month(
-    joined_on: date,
-    *,
-    tracked_since_month: int | None,
-    org_since_month: int | None,
-    entered_month: int | None,
-) -> int:
-    """The first month a member owes a monthly report: counting start (DOMAIN §8: the later of
-    the join month, the month the member came under the current org and the tracking start), and
-    never before the record entered FlowMember, where reports are filed. The lapse sweep's
-    reports criterion starts at the same month."""
-    first = counting_start(joined_on, tracked_since_month, org_since_month)
-    return first if entered_month is None else max(first, entered_month)
 
 
 def owes_checkin(last_checkin_month: int | None, month: int, first_month: int | None) -> bool:

@@ -44,8 +44,9 @@ STAFF_ROLES = ("admin", "secretary")
 
 
 def reporting_started_by(month: int):
-    """SQL: the member's first month of monthly reports (:func:`rules.reports_first_month`) is
-    ``month`` or earlier: joined, tracked, under the current org and entered by then."""
+    """SQL: the member's first month of monthly reports
+    (:func:`flowmember.lapse.rules.reports_first_month`) is ``month`` or earlier: joined,
+    tracked, under the current org and entered by then."""
     return and_(
         Member.joined_on <= months.last_day(month),
         or_(Member.tracked_since_month.is_(None), Member.tracked_since_month <= month),

@@ -255,3 +255,20 @@ def test_status_endpoint(member_login, freeze):
     }
     me.post("/me/checkins", json={"report": "x"})
     assert me.get("/me/checkins/status").get_json()["checked_in"] is True
+
+
+@pytest.mark.parametrize(
+    ("came_under", "missed"),
+    [
+        ({}, 3),  # tracked since joining in August
+        ({"entered_month": months.parse("2026-11"), "tracked_since_month": months.parse("2026-11")},
+         0),  # imported this month
+        ({"org_since_month": months.parse("2026-10")}, 1),  # received by transfer in October
+    ],
+)
+def test_missed_months_count_from_when_the_member_came_under_the_org(
+    member_login, freeze, came_under, missed
+):
+    freeze("2026-11-03")
+    _member, me = member_login(joined_on=date(2026, 8, 15), **came_under)
+    assert me.get("/me/checkins/status").get_json()["missed_months"] == missed

@@ -4,6 +4,7 @@ import pytest
 
 from flowmember.core import months
 from flowmember.core.time import LOCAL_TZ
+from flowmember.lapse import rules as lapse_rules
 from flowmember.reminders import rules
 
 NOV = months.index(2026, 11)
@@ -76,7 +77,7 @@ def test_only_active_members_away_are_reminded_to_check_in(status, category, exp
     ],
 )
 def test_reports_first_month(joined, tracked, org_since, entered, first):
-    got = rules.reports_first_month(
+    got = lapse_rules.reports_first_month(
         joined, tracked_since_month=tracked, org_since_month=org_since, entered_month=entered
     )
     assert got == first

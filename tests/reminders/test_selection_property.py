@@ -26,6 +26,7 @@ from flowmember.core import months
 from flowmember.core.auth import SYSTEM
 from flowmember.dues.models import DuesAssessment
 from flowmember.extensions import db
+from flowmember.lapse import rules as lapse_rules
 from flowmember.lapse.models import LapseWarning
 from flowmember.members.models import Member
 from flowmember.orgs.services import create_org
@@ -64,7 +65,7 @@ class History:
 
     @property
     def first_month(self) -> int:
-        return rules.reports_first_month(
+        return lapse_rules.reports_first_month(
             self.joined_on,
             tracked_since_month=self.tracked_since,
             org_since_month=self.org_since,
