@@ -25,8 +25,13 @@ def create_app(config: type | dict | None = None) -> Flask:
         app.config.update(config)
     _finish_config(app)
 
+    # Imported here, when an app is built, never when the package is imported.
+    from flowmember import commands, models  # noqa: F401  (models: every table on the metadata)
     from flowmember import extensions as ext
-    from flowmember import models  # noqa: F401  (all tables on the metadata)
+    from flowmember.core import auth, i18n, sqlite, transaction
+    from flowmember.members.models import Member
+    from flowmember.orgs.models import Org
+    from flowmember.web import identity, nav
 
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=app.config["MIGRATIONS_DIR"])
@@ -34,15 +39,14 @@ def create_app(config: type | dict | None = None) -> Flask:
     ext.limiter.init_app(app)
     ext.api.init_app(app)
 
-    from flowmember.core import i18n, requests, sqlite
-    from flowmember.web import nav
-
+    auth.bind_models(org=Org, member=Member)
     sqlite.init_app(app)
+    transaction.init_app(app)
     i18n.init_app(app)
-    requests.init_app(app)
+    identity.init_app(app)
     nav.init_app(app)
     _register_blueprints(app)
-    _register_commands(app)
+    commands.register(app)
     return app
 
 
@@ -72,28 +76,47 @@ def _instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
-DOMAINS = ("members", "checkins", "dues", "transfers", "lapse", "reminders", "stats")
-
-
 def _register_blueprints(app: Flask) -> None:
-    import importlib
-
+    """Every blueprint, in one list: the API's (under /api/v1) and the pages'."""
     from flowmember.accounts.api import blp as accounts_api
+    from flowmember.checkins.api import blp as checkins_api
+    from flowmember.checkins.views import bp as checkins_pages
+    from flowmember.dues.api import blp as dues_api
+    from flowmember.dues.views import bp as dues_pages
     from flowmember.extensions import api
+    from flowmember.lapse.api import blp as lapse_api
+    from flowmember.lapse.views import bp as lapse_pages
+    from flowmember.members.api import blp as members_api
+    from flowmember.members.views import bp as members_pages
     from flowmember.orgs.api import blp as orgs_api
-    from flowmember.web import docs
-    from flowmember.web.views import bp as web
+    from flowmember.reminders.api import blp as reminders_api
+    from flowmember.reminders.views import bp as reminders_pages
+    from flowmember.stats.api import blp as stats_api
+    from flowmember.transfers.api import blp as transfers_api
+    from flowmember.transfers.views import bp as transfers_pages
+    from flowmember.web.docs import bp as docs_assets
+    from flowmember.web.views import bp as web_pages
 
-    api.register_blueprint(accounts_api)
-    api.register_blueprint(orgs_api)
-    app.register_blueprint(docs.bp)
-    app.register_blueprint(web)
-    for domain in DOMAINS:
-        api.register_blueprint(importlib.import_module(f"flowmember.{domain}.api").blp)
-        app.register_blueprint(importlib.import_module(f"flowmember.{domain}.views").bp)
-
-
-def _register_commands(app: Flask) -> None:
-    from flowmember import cli
-
-    cli.register(app)
+    for blp in (
+        accounts_api,
+        orgs_api,
+        members_api,
+        checkins_api,
+        dues_api,
+        transfers_api,
+        lapse_api,
+        reminders_api,
+        stats_api,
+    ):
+        api.register_blueprint(blp)
+    for bp in (
+        docs_assets,
+        web_pages,
+        members_pages,
+        checkins_pages,
+        dues_pages,
+        transfers_pages,
+        lapse_pages,
+        reminders_pages,
+    ):
+        app.register_blueprint(bp)

@@ -2,38 +2,34 @@
 village branches have members working far away. Deterministic for a given seed.
 
 Domain packages add their own demo records (check-ins, dues, letters ...) with a
-``seed_demo(ctx)`` function listed in :data:`SEEDERS`; it receives a :class:`DemoContext`."""
+``seed_demo(ctx)`` function listed in :data:`SEEDERS`; it receives a
+:class:`~flowmember.demo_context.DemoContext`.
+The demo is one transaction: the ``flowmember demo`` command commits it."""
 
 from __future__ import annotations
 
-import importlib
 import random
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from flowmember.accounts.models import User
 from flowmember.accounts.services import create_user
+from flowmember.checkins import demo as checkins_demo
 from flowmember.core import months
 from flowmember.core.auth import SYSTEM
+from flowmember.core.time import today_local
+from flowmember.demo_context import DemoContext
+from flowmember.dues import demo as dues_demo
 from flowmember.extensions import db
+from flowmember.lapse import demo as lapse_demo
+from flowmember.members import demo as members_demo
 from flowmember.members.identity import build_id_number
 from flowmember.members.models import Category, Gender, Member, Stage
 from flowmember.orgs.models import Org
 from flowmember.orgs.services import create_org
-
-#: ``module:function`` seeders run after orgs, staff and members exist, in this order.
-SEEDERS: list[str] = [
-    "flowmember.members.demo:seed_demo",
-    "flowmember.checkins.demo:seed_demo",
-    "flowmember.dues.demo:seed_demo",
-    "flowmember.transfers.demo:seed_demo",
-    "flowmember.lapse.demo:seed_demo",
-    "flowmember.reminders.demo:seed_demo",
-]
-
-DEMO_PASSWORD = "flowmember-demo"
+from flowmember.reminders import demo as reminders_demo
+from flowmember.transfers import demo as transfers_demo
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
@@ -59,14 +55,15 @@ UNIVERSITIES = ["东湖大学", "东湖理工学院", "省师范大学", "省财
 REGIONS = ["110101", "310104", "440106", "420102", "510104", "330106", "370202"]
 
 
-@dataclass
-class DemoContext:
-    rng: random.Random
-    today: date
-    orgs: dict[str, Org] = field(default_factory=dict)
-    staff: dict[str, User] = field(default_factory=dict)
-    members: list[Member] = field(default_factory=list)
-    summary: list[str] = field(default_factory=list)
+#: Seeders run after orgs, staff and members exist, in this order.
+SEEDERS: list[Callable[[DemoContext], None]] = [
+    members_demo.seed_demo,
+    checkins_demo.seed_demo,
+    dues_demo.seed_demo,
+    transfers_demo.seed_demo,
+    lapse_demo.seed_demo,
+    reminders_demo.seed_demo,
+]
 
 
 def has_data() -> bool:
@@ -104,12 +101,12 @@ def _build_staff(ctx: DemoContext) -> None:
         ctx.staff[username] = create_user(
             SYSTEM,
             username=username,
-            password=DEMO_PASSWORD,
+            password=ctx.password,
             display_name=display,
             role=role,
             org_id=ctx.orgs[org].id,
         )
-    ctx.summary.append(f"Staff logins (password {DEMO_PASSWORD!r}): {', '.join(ctx.staff)}")
+    ctx.summary.append(f"Staff logins (password {ctx.password!r}): {', '.join(ctx.staff)}")
 
 
 def _person(ctx: DemoContext, i: int, age_range: tuple[int, int]) -> dict:
@@ -172,17 +169,14 @@ def _build_members(ctx: DemoContext, count: int) -> None:
 
 
 def load_demo(*, member_count: int = 240, seed: int = 2026, today: date | None = None) -> list[str]:
-    """Create the demo and commit it; returns lines to show the user."""
-    from flowmember.core.time import today_local
-
+    """Create the demo in the caller's transaction (flushed; the ``demo`` command commits it);
+    returns lines to show the user."""
     ctx = DemoContext(rng=random.Random(seed), today=today or today_local())
     _build_orgs(ctx)
     _build_staff(ctx)
     _build_members(ctx, member_count)
-    for target in SEEDERS:
-        module_name, _, func_name = target.partition(":")
-        getattr(importlib.import_module(module_name), func_name)(ctx)
+    for seed_demo in SEEDERS:
+        seed_demo(ctx)
         db.session.flush()
-    db.session.commit()
     ctx.summary.insert(0, f"Demo loaded: {len(ctx.orgs)} orgs, {len(ctx.staff)} staff.")
     return ctx.summary

@@ -1,15 +1,19 @@
 """flask-smorest glue: the Api with FlowMember's error handling, a Blueprint with the project's
-pagination defaults, and a pager for SQLAlchemy select statements."""
+pagination defaults, and a pager for SQLAlchemy select statements.
+
+:mod:`flowmember.extensions` creates the Api from this module, so this module reads the session
+through :func:`flowmember.core.db.session` instead of importing the extensions."""
 
 from __future__ import annotations
 
 import flask_smorest
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_smorest.pagination import Page
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from flowmember.core.errors import FlowMemberError
+from flowmember.core import db, transaction
+from flowmember.core.errors import FlowMemberError, as_text
 
 MAX_PAGE_SIZE = 200
 LOCATIONS = frozenset({"json", "query", "form", "headers", "files", "view_args", "path"})
@@ -31,7 +35,7 @@ class Api(flask_smorest.Api):
         self._app.register_error_handler(FlowMemberError, self.handle_domain_error)
 
     def handle_http_exception(self, error: HTTPException):
-        _rollback()
+        transaction.finish(False)
         if _wants_html():
             return (
                 render_template("error.html", code=error.code, message=error.description),
@@ -44,25 +48,16 @@ class Api(flask_smorest.Api):
             ((location, inner),) = errors.items()
             payload["errors"] = inner if isinstance(inner, dict) else {location: inner}
         payload.setdefault("message", DEFAULT_MESSAGES.get(code) or error.description)
-        return payload, code, headers
+        return as_text(payload), code, headers
 
     def handle_domain_error(self, error: FlowMemberError):
-        _rollback()
+        transaction.finish(False)
         if _wants_html():
             return (
                 render_template("error.html", code=error.status_code, message=error.message),
                 error.status_code,
             )
         return error.to_dict(), error.status_code
-
-
-def _rollback() -> None:
-    from flowmember.extensions import db
-
-    try:
-        db.session.rollback()
-    except Exception:  # pragma: no cover - a broken connection is reported by the original error
-        current_app.logger.exception("rollback after error failed")
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -74,15 +69,11 @@ class QueryPage(Page):
 
     @property
     def items(self):
-        from flowmember.extensions import db
-
         params = self.page_params
         stmt = self.collection.limit(params.page_size).offset(params.first_item)
-        return db.session.scalars(stmt).all()
+        return db.session().scalars(stmt).all()
 
     @property
     def item_count(self):
-        from flowmember.extensions import db
-
         count = select(func.count()).select_from(self.collection.order_by(None).subquery())
-        return db.session.scalar(count)
+        return db.session().scalar(count)

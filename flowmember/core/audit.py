@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from flowmember.core.auth import client_ip
+from flowmember.core.auth import Actor, client_ip
 from flowmember.core.db import JSONType, UTCDateTime
 from flowmember.core.time import now_utc
 from flowmember.extensions import db
@@ -71,7 +71,7 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
 
 
 def record(
-    actor,
+    actor: Actor | None,
     action: str,
     entity: Any = None,
     *,

@@ -1,12 +1,22 @@
-"""Column types shared by every domain package."""
+"""Column types shared by every domain package, and the session for the modules below the
+extensions."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import JSON, DateTime, Enum, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import scoped_session
+
+
+def session() -> scoped_session:
+    """The app's Flask-SQLAlchemy session (``db.session``), read from the app: for the core
+    modules that :mod:`flowmember.extensions` itself imports (the Api of :mod:`.api`), which
+    therefore cannot import ``db`` from it."""
+    return current_app.extensions["sqlalchemy"].session
 
 
 class JSONType(TypeDecorator):

@@ -26,15 +26,16 @@ class FlowMemberError(Exception):
             "message": str(self.message),
         }
         if self.errors:
-            payload["errors"] = _text(self.errors)
+            payload["errors"] = as_text(self.errors)
         return payload
 
 
-def _text(value):
+def as_text(value):
+    """Messages (lazily translated ones too) as plain JSON-ready text, nested as they are."""
     if isinstance(value, dict):
-        return {k: _text(v) for k, v in value.items()}
+        return {k: as_text(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_text(v) for v in value]
+        return [as_text(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)

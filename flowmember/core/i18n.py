@@ -16,6 +16,7 @@ from flask_babel import (
 from flask_login import current_user
 
 from flowmember.core.money import from_fen
+from flowmember.extensions import babel
 
 
 def select_locale() -> str:
@@ -50,8 +51,6 @@ def number(value: int | Decimal) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from flowmember.extensions import babel
-
     babel.init_app(
         app,
         locale_selector=select_locale,

@@ -1,8 +1,9 @@
 """``Idempotency-Key`` on POSTs that create payments, check-ins and transfers.
 
 A repeat with the same key and body returns the first response; the same key with a different
-body answers 409. The key row is written in the same transaction as the view's own changes, so a
-key is only ever remembered together with the effect it produced."""
+body answers 409. The key row is written in the same transaction as the view's own changes (the
+request's, committed on success by :mod:`flowmember.core.transaction`), so a key is only ever
+remembered together with the effect it produced."""
 
 from __future__ import annotations
 
@@ -91,11 +92,12 @@ def idempotent(view):
             path=request.path[:255],
             request_hash=digest,
         )
-        db.session.add(row)
         try:
-            db.session.flush()
+            # A concurrent request with the same key inserted it first: only the savepoint is
+            # lost, and the request replays that one's answer.
+            with db.session.begin_nested():
+                db.session.add(row)
         except IntegrityError:
-            db.session.rollback()
             existing = _find(actor.id, key)
             if existing is None:  # pragma: no cover - the other request rolled back meanwhile
                 raise Conflict("Retry the request.") from None
@@ -104,7 +106,6 @@ def idempotent(view):
         if response.status_code < 300:
             row.status_code = response.status_code
             row.response_body = response.get_json()
-            db.session.commit()
         return response
 
     return wrapper

@@ -6,7 +6,7 @@ is nothing special (2025-12 + 1 == 2026-01)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -33,8 +33,6 @@ def first_day(idx: int) -> date:
 
 
 def last_day(idx: int) -> date:
-    from datetime import timedelta
-
     return first_day(idx + 1) - timedelta(days=1)
 
 

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from flowmember.accounts import services as accounts
 from flowmember.core.errors import AuthenticationError
-from flowmember.extensions import csrf, db, limiter
+from flowmember.core.transaction import keep_changes
+from flowmember.extensions import limiter
 from flowmember.orgs import services as orgs
-from flowmember.web.auth import safe_next, staff_required
+from flowmember.stats.services import overview
+from flowmember.web import pages
 
-bp = Blueprint("web", __name__)
-
-
-@bp.before_request
-def protect_forms():
-    if request.method == "POST":
-        csrf.protect()
+bp = pages.blueprint("web", __name__)
 
 
 def home_for(user) -> str:
@@ -49,7 +36,7 @@ def login():
         try:
             user = accounts.authenticate(login_name, request.form.get("password", ""))
         except AuthenticationError:
-            db.session.commit()  # keep the audit entry of the failed attempt
+            keep_changes()  # the audit entry of the failed attempt stays
             flash(_("Wrong login or password."), "error")
             return render_template("web/login.html", login=login_name), 401
         lang = session.get("lang")
@@ -57,8 +44,7 @@ def login():
         if lang:
             session["lang"] = lang
         login_user(user)
-        db.session.commit()
-        return redirect(safe_next(request.args.get("next"), home_for(user)))
+        return redirect(pages.safe_next(request.args.get("next"), home_for(user)))
     return render_template("web/login.html", login="")
 
 
@@ -76,15 +62,12 @@ def set_language(code: str):
         session["lang"] = code
         if current_user.is_authenticated:
             current_user.locale = code
-            db.session.commit()
-    return redirect(safe_next(request.args.get("next"), url_for("web.index")))
+    return redirect(pages.safe_next(request.args.get("next"), url_for("web.index")))
 
 
 @bp.route("/dashboard")
-@staff_required
+@pages.staff_required
 def dashboard():
-    from flowmember.stats.services import overview
-
     root = current_user.org
     tree = orgs.build_tree(orgs.subtree(root))
     return render_template("web/dashboard.html", tree=tree, stats=overview(current_user))

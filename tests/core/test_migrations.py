@@ -9,26 +9,18 @@ from sqlalchemy import inspect
 
 from flowmember import create_app
 from flowmember.extensions import db
-from tests.conftest import POSTGRES_URL, _postgres_database, _testing_config
+from tests.conftest import BACKENDS, _testing_config, database_for
 
 
-def _fresh_url(backend, tmp_path):
-    if backend == "postgresql":
-        return _postgres_database()
-    return "sqlite:///" + str(tmp_path / "migrated.db"), None
-
-
-@pytest.fixture(params=["sqlite"] + (["postgresql"] if POSTGRES_URL else []))
+@pytest.fixture(params=BACKENDS)
 def migrated_app(request, tmp_path):
-    url, drop = _fresh_url(request.param, tmp_path)
-    app = create_app({**_testing_config(), "DATABASE_URL": url})
-    with app.app_context():
-        upgrade()
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+    with database_for(request.param, tmp_path) as url:
+        app = create_app({**_testing_config(), "DATABASE_URL": url})
+        with app.app_context():
+            upgrade()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_upgrade_matches_the_models(migrated_app):

@@ -1,16 +1,20 @@
-"""Authentication for each request.
+"""Who is asking, for each request.
 
 API calls carry ``Authorization: Bearer <token>``; the pages use a session cookie, and a page's
 own script calling the API with that cookie must send the CSRF token (``X-CSRFToken``). Every API
 view needs an authenticated user unless marked ``@public``; a member may call only /me views and
-views marked for members."""
+views marked for members. The user found is ``g.actor`` (:func:`flowmember.core.auth.
+current_actor`)."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 
+from flowmember.accounts.models import User
+from flowmember.accounts.services import user_for_token
 from flowmember.core.errors import AuthenticationError, PermissionDenied
+from flowmember.extensions import csrf, db, login
 
 API_PREFIX = "/api/v1/"
 MEMBER_PATH = "/api/v1/me"
@@ -35,9 +39,6 @@ def authenticate_api_request() -> None:
         return  # 404 / 405 are answered as they are
     if _view_flag("_public"):
         return
-    from flowmember.accounts.services import user_for_token
-    from flowmember.extensions import csrf
-
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, raw = header.partition(" ")
@@ -62,17 +63,14 @@ def _is_me_path() -> bool:
     return request.path == MEMBER_PATH or request.path.startswith(MEMBER_PATH + "/")
 
 
-def init_app(app: Flask) -> None:
-    from flowmember.extensions import db, login
+def load_user(user_id: str) -> User | None:
+    """flask-login's loader: the session's user, while the login is active."""
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
 
+
+def init_app(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "web.login"
-
-    @login.user_loader
-    def load_user(user_id: str):
-        from flowmember.accounts.models import User
-
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.is_active else None
-
+    login.user_loader(load_user)
     app.before_request(authenticate_api_request)

@@ -1,4 +1,0 @@
-"""Reminders and notices: commands of the ``flowmember`` CLI."""
-
-#: click commands added to the ``flowmember`` group.
-COMMANDS: list = []
