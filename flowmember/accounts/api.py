@@ -1,3 +1,7 @@
+"""Logins, users and the audit log: API."""
+
+from importlib.metadata import version
+
 from flask import current_app, request
 from flask.views import MethodView
 from sqlalchemy import and_, literal, or_, select, text
@@ -15,6 +19,7 @@ from flowmember.accounts.schemas import (
     UserQueryArgs,
     UserSchema,
 )
+from flowmember.core import transaction
 from flowmember.core.api import Blueprint, QueryPage
 from flowmember.core.audit import AuditEntry
 from flowmember.core.auth import (
@@ -26,6 +31,7 @@ from flowmember.core.auth import (
     scope_clause,
     scoped,
 )
+from flowmember.core.errors import AuthenticationError
 from flowmember.extensions import db, limiter
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Logins, users, audit")
@@ -45,10 +51,10 @@ def create_token(args):
     """Exchange a login (username or phone) and password for a bearer token"""
     try:
         user = services.authenticate(args["login"], args["password"])
-    finally:
-        db.session.commit()  # the failed attempt's audit entry is kept, too
+    except AuthenticationError:
+        transaction.keep_changes()  # the failed attempt's audit entry is kept, too
+        raise
     raw, token = services.issue_token(user)
-    db.session.commit()
     return {
         "access_token": raw,
         "token_type": "Bearer",
@@ -63,7 +69,6 @@ def revoke_token():
     """Revoke the bearer token used for this request"""
     raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     services.revoke_token(raw, current_actor())
-    db.session.commit()
 
 
 @blp.route("/auth/whoami")
@@ -93,9 +98,7 @@ class Users(MethodView):
     @blp.response(201, UserSchema)
     def post(self, args):
         """Create a staff user (admin); password of at least 12 characters"""
-        user = services.create_user(current_actor(), **args)
-        db.session.commit()
-        return user
+        return services.create_user(current_actor(), **args)
 
 
 @blp.route("/users/<int:user_id>")
@@ -109,9 +112,7 @@ class UserById(MethodView):
     @blp.response(200, UserSchema)
     def patch(self, args, user_id):
         """Change a user (admin; anyone may change their own name, password and language)"""
-        user = services.update_user(current_actor(), user_id, args)
-        db.session.commit()
-        return user
+        return services.update_user(current_actor(), user_id, args)
 
 
 @blp.route("/audit")
@@ -146,8 +147,6 @@ def audit_log(args):
 @blp.alt_response(503, schema=HealthSchema, description="The database is unreachable")
 def health():
     """Liveness and database reachability"""
-    from importlib.metadata import version
-
     try:
         db.session.execute(text("SELECT 1"))
         database, status = "ok", 200

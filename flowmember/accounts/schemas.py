@@ -1,6 +1,9 @@
+"""Logins, users and the audit log: marshmallow schemas (``*Args`` in, ``*Schema`` out)."""
+
 from marshmallow import Schema, fields, validate
 
 from flowmember.accounts.models import STAFF_ROLES, Role
+from flowmember.core.fields import LocalDateTime
 
 STAFF_ROLE_VALUES = sorted(r.value for r in STAFF_ROLES)
 LOCALES = ["zh_CN", "en"]
@@ -64,8 +67,8 @@ class AuditQueryArgs(Schema):
     entity_id = fields.Integer()
     actor_id = fields.Integer()
     action = fields.String()
-    since = fields.AwareDateTime()
-    until = fields.AwareDateTime()
+    since = LocalDateTime()
+    until = LocalDateTime()
 
 
 class AuditEntrySchema(Schema):

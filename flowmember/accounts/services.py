@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import secrets
+from typing import TypedDict
 
-import phonenumbers
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from flowmember.accounts.models import STAFF_ROLES, ApiToken, Role, User
 from flowmember.core import audit
-from flowmember.core.auth import get_scoped, require_org_in_scope, token_digest
+from flowmember.core.auth import (
+    Actor,
+    get_scoped,
+    require_org_in_scope,
+    require_role,
+    token_digest,
+)
 from flowmember.core.errors import (
     AuthenticationError,
     Conflict,
     PermissionDenied,
     ValidationError,
 )
+from flowmember.core.phones import PhoneError, normalize_phone
 from flowmember.core.time import now_utc
 from flowmember.extensions import db
+from flowmember.members.models import Member
 
 USER_AUDIT_FIELDS = ["username", "display_name", "role", "org_id", "locale", "is_active_flag"]
 
@@ -75,11 +84,9 @@ def normalize_login(login: str) -> str:
     login = login.strip()
     if login.startswith("+") or (login.isdigit() and len(login) >= 11):
         try:
-            parsed = phonenumbers.parse(login, "CN")
-        except phonenumbers.NumberParseException:
+            return normalize_phone(login)
+        except PhoneError:
             return login
-        if phonenumbers.is_valid_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return login
 
 
@@ -133,7 +140,7 @@ def user_for_token(raw: str) -> User | None:
     return user if user is not None and user.is_active else None
 
 
-def revoke_token(raw: str, actor: User) -> None:
+def revoke_token(raw: str, actor: Actor) -> None:
     token = db.session.scalars(
         select(ApiToken).where(ApiToken.token_hash == token_digest(raw))
     ).first()
@@ -158,7 +165,7 @@ def _check_username_free(username: str, field: str = "username") -> None:
 
 
 def create_user(
-    actor,
+    actor: Actor,
     *,
     username: str,
     password: str,
@@ -172,8 +179,7 @@ def create_user(
     role = Role(role)
     if role not in STAFF_ROLES:
         raise ValidationError({"role": ["Members get their login by activation."]})
-    if not actor.is_system and actor.role != Role.admin:
-        raise PermissionDenied("Only an admin may create users.")
+    require_role(actor, (Role.admin,))
     require_org_in_scope(actor, org_id)
     check_password_strength(password)
     _check_username_free(username)
@@ -191,7 +197,20 @@ def create_user(
     return user
 
 
-def update_user(actor, user_id: int, changes: dict) -> User:
+class UserChanges(TypedDict, total=False):
+    """``PATCH /users/{id}`` (:class:`flowmember.accounts.schemas.UserPatchArgs`)."""
+
+    display_name: str
+    password: str
+    role: str
+    org_id: int
+    locale: str | None
+    is_active: bool
+
+
+def update_user(actor: Actor, user_id: int, changes: UserChanges) -> User:
+    """Change a user: an admin anything in their subtree; anyone their own name, password and
+    language."""
     user = get_scoped(User, user_id, actor, what="User")
     is_self = getattr(actor, "id", None) == user.id
     if not (actor.is_system or actor.role == Role.admin or is_self):
@@ -225,6 +244,31 @@ def update_user(actor, user_id: int, changes: dict) -> User:
         a["password"] = "changed"
     if a:
         audit.record(actor, "user.update", user, before=b, after=a)
+    return user
+
+
+def create_member_login(member: Member, password: str) -> User:
+    """The member's login (role member, login = the member's E.164 phone, in the member's org):
+    the one place such a row is made (activation, the demo, tests). 409 when the member already
+    has a login or the phone is another login. Flushes; the password's strength is the caller's
+    question (activation checks it)."""
+    if db.session.scalar(select(User.id).where(User.member_id == member.id)) is not None:
+        raise Conflict("The member already has a login.")
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == member.phone.lower())):
+        raise Conflict("The member's phone is already a login.", {"phone": ["Already in use."]})
+    user = User(
+        username=member.phone,
+        password_hash=hash_password(password),
+        display_name=member.name,
+        role=Role.member,
+        org_id=member.org_id,
+        member_id=member.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError as exc:  # a concurrent activation won
+        raise Conflict("The member already has a login.") from exc
     return user
 
 

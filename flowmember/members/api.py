@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from sqlalchemy import exists, select
 
+from flowmember.accounts.services import expiry_seconds, issue_token
 from flowmember.core.api import Blueprint, QueryPage
 from flowmember.core.auth import (
+    WRITE_ROLES,
     current_actor,
     current_member,
-    get_scoped,
     member_allowed,
     public,
     roles,
-    scoped,
 )
 from flowmember.core.errors import ValidationError
 from flowmember.core.time import today_local
-from flowmember.extensions import db, limiter
+from flowmember.extensions import limiter
 from flowmember.members import consent as consent_texts
-from flowmember.members import divisions, services
-from flowmember.members.models import CURRENT_STATUSES, Member
+from flowmember.members import divisions, queries, services
+from flowmember.members.models import Member
 from flowmember.members.schemas import (
     ActivateArgs,
     ActivationSchema,
@@ -51,38 +50,7 @@ blp = Blueprint("members", __name__, url_prefix="/api/v1", description="Member l
 
 
 def _member(member_id: int) -> Member:
-    return get_scoped(Member, member_id, current_actor(), what="Member")
-
-
-def member_query(actor, args: dict):
-    """The ledger list query (API and staff pages share it)."""
-    stmt = scoped(select(Member), Member, actor)
-    if args.get("org_id") is not None:
-        stmt = stmt.where(services.org_subtree_clause(actor, args["org_id"]))
-    status = args.get("status") or "current"
-    if status == "current":
-        stmt = stmt.where(Member.status.in_(CURRENT_STATUSES))
-    elif status != "all":
-        stmt = stmt.where(Member.status == status)
-    for field in ("category", "stage", "province_code", "city_code"):
-        if args.get(field):
-            stmt = stmt.where(getattr(Member, field) == args[field])
-    flag = args.get("flag")
-    if flag == "lapse_risk":
-        stmt = stmt.where(Member.flag_lapse_risk.is_(True))
-    elif flag == "unreachable":
-        stmt = stmt.where(Member.flag_unreachable.is_(True))
-    elif flag == "exempt":
-        from flowmember.core import months
-
-        stmt = stmt.where(services.exempt_clause(months.of(today_local())))
-    elif flag == "no_login":
-        from flowmember.accounts.models import User
-
-        stmt = stmt.where(~exists().where(User.member_id == Member.id))
-    if args.get("q"):
-        stmt = stmt.where(services.search_clause(args["q"]))
-    return stmt.order_by(Member.id)
+    return queries.get_member(current_actor(), member_id)
 
 
 @blp.route("/members")
@@ -94,17 +62,15 @@ class Members(MethodView):
         """The ledger: members in the caller's subtree (default status: active and suspended;
         ``status=all`` for every record). ``q`` matches name or phone; ``org_id`` an org's
         subtree; ``flag`` lapse_risk | unreachable | exempt | no_login"""
-        return member_query(current_actor(), args)
+        return queries.member_query(current_actor(), args)
 
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(MemberArgs)
     @blp.response(201, MemberSchema)
     @blp.alt_response(409, description="A current member with this ID number exists")
     def post(self, args):
         """Add a member to the ledger (secretary or admin)"""
-        member = services.create_member(current_actor(), args)
-        db.session.commit()
-        return member
+        return services.create_member(current_actor(), args)
 
 
 @blp.route("/members/<int:member_id>")
@@ -114,26 +80,23 @@ class MemberById(MethodView):
         """One member (ID number masked)"""
         return _member(member_id)
 
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(MemberPatchArgs(partial=True))
     @blp.response(200, MemberSchema)
     def patch(self, args, member_id):
         """Change ledger fields (secretary or admin); status moves use status-events"""
-        member = services.update_member(current_actor(), _member(member_id), args)
-        db.session.commit()
-        return member
+        return services.update_member(current_actor(), _member(member_id), args)
 
 
 def _full_id_number(member_id: int, reason: str) -> dict:
     member = _member(member_id)
     full = services.read_id_number(current_actor(), member, reason)
-    db.session.commit()
     return {"id": member.id, "id_number": full}
 
 
 @blp.route("/members/<int:member_id>/id-number")
 class FullIdNumber(MethodView):
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(ReasonArgs, location="query")
     @blp.response(200, IdNumberSchema)
     def get(self, args, member_id):
@@ -141,7 +104,7 @@ class FullIdNumber(MethodView):
         audited (who, when, which member, why)"""
         return _full_id_number(member_id, args["reason"])
 
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(ReasonArgs)
     @blp.response(200, IdNumberSchema)
     def post(self, args, member_id):
@@ -156,7 +119,7 @@ class StatusEvents(MethodView):
         """The member's status history, oldest first"""
         return services.status_events(_member(member_id).id)
 
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(StatusEventArgs)
     @blp.response(201, StatusEventSchema)
     def post(self, args, member_id):
@@ -164,11 +127,9 @@ class StatusEvents(MethodView):
         reason; the caller is the approver. Removal, suspension and restoration have their
         workflows (lapse cases, /suspension, /restoration, /removal): 409 here"""
         member = _member(member_id)
-        event = services.edit_status(
+        return services.edit_status(
             current_actor(), member, args["status"], on=args["on"], reason=args["reason"]
         )
-        db.session.commit()
-        return event
 
 
 @blp.route("/members/<int:member_id>/exemptions")
@@ -178,23 +139,20 @@ class Exemptions(MethodView):
         """Exemptions from the points and lapse rules"""
         return services.exemptions(_member(member_id).id)
 
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(ExemptionArgs)
     @blp.response(201, ExemptionSchema)
     def post(self, args, member_id):
         """Exempt a member (elderly, long-term ill, disabled) from a date, optionally to a date"""
-        row = services.add_exemption(current_actor(), _member(member_id), **args)
-        db.session.commit()
-        return row
+        return services.add_exemption(current_actor(), _member(member_id), **args)
 
 
 @blp.route("/members/<int:member_id>/invitation", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.response(201, InvitationSchema)
 def invite(member_id):
     """A single-use activation code for the member's login (valid 7 days; shown only now)"""
     code, invitation = services.create_invitation(current_actor(), _member(member_id))
-    db.session.commit()
     return {"code": code, "expires_at": invitation.expires_at}
 
 
@@ -210,11 +168,8 @@ def _activate_limit() -> str:
 def activate(args):
     """Create a member's login from an invitation code: login = the member's phone (E.164).
     Answers 201 with a bearer token, as POST /auth/token would."""
-    from flowmember.accounts.services import expiry_seconds, issue_token
-
     user = services.activate(args["code"], args["password"])
     raw, token = issue_token(user)
-    db.session.commit()
     return {
         "access_token": raw,
         "token_type": "Bearer",
@@ -297,9 +252,7 @@ class MyConsents(MethodView):
         """Grant or withdraw a consent; withdrawing the location consent deletes the stored
         location and its history"""
         member = current_member()
-        row = services.set_consent(current_actor(), member, args["purpose"], args["granted"])
-        db.session.commit()
-        return row
+        return services.set_consent(current_actor(), member, args["purpose"], args["granted"])
 
 
 @blp.route("/me/location", methods=["PUT"])
@@ -317,5 +270,4 @@ def my_location(args):
         args.get("district_code"),
         source="profile",
     )
-    db.session.commit()
     return member

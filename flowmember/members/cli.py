@@ -2,7 +2,8 @@
 
 ``flowmember import members FILE.xlsx|FILE.csv [--dry-run] [--org-id ID]``,
 ``flowmember export members FILE.xlsx`` and ``flowmember import-template FILE``. They act as the
-system (every org) and are audited as ``system``."""
+system (every org) and are audited as ``system``; each command is one transaction
+(:func:`flowmember.core.transaction.committed`)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,16 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from tqdm import tqdm
+
+from flowmember.core.auth import SYSTEM
+from flowmember.core.errors import FlowMemberError
+from flowmember.core.transaction import committed
+from flowmember.members.ledger_io import export_members, import_members, write_template
 
 
-def _fail(exc) -> click.ClickException:
-    details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.errors or {}).items())
+def _fail(exc: FlowMemberError) -> click.ClickException:
+    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
     return click.ClickException(f"{exc.message} {details}".strip())
 
 
@@ -28,17 +35,11 @@ def import_group():
 @click.option("--org-id", type=int, default=None, help="Org for rows whose org column is empty.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @with_appcontext
+@committed
 def import_members_command(file, dry_run, org_id, quiet):
     """Update-or-insert members by ID number from FILE (.xlsx or .csv). Rejected rows are written
     beside FILE (NAME.rejected.xlsx / .csv) with their errors; accepted rows are imported all
     together or not at all."""
-    from tqdm import tqdm
-
-    from flowmember.core.auth import SYSTEM
-    from flowmember.core.errors import FlowMemberError
-    from flowmember.extensions import db
-    from flowmember.members.ledger_io import import_members
-
     bar = tqdm(unit="row", desc="checking", disable=quiet, leave=False)
 
     def total(n: int) -> None:
@@ -46,6 +47,7 @@ def import_members_command(file, dry_run, org_id, quiet):
         bar.refresh()
 
     try:
+        # A dry run writes nothing: the commit at the end has nothing to commit.
         report = import_members(
             SYSTEM,
             file,
@@ -54,12 +56,7 @@ def import_members_command(file, dry_run, org_id, quiet):
             progress=bar.update,
             total_hint=total,
         )
-        if dry_run:
-            db.session.rollback()
-        else:
-            db.session.commit()
     except FlowMemberError as exc:
-        db.session.rollback()
         raise _fail(exc) from None
     finally:
         bar.close()
@@ -84,16 +81,12 @@ def export_group():
 @export_group.command("members")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
+@committed
 def export_members_command(file):
     """Write the ledger (current members, full ID numbers) to FILE.xlsx in the import's columns."""
-    from flowmember.core.auth import SYSTEM
-    from flowmember.extensions import db
-    from flowmember.members.ledger_io import export_members
-
     if file.suffix.lower() != ".xlsx":
         raise click.ClickException("The export is an .xlsx file.")
     count = export_members(SYSTEM, file)
-    db.session.commit()
     click.echo(f"Exported {count} members to {file}.")
 
 
@@ -101,8 +94,6 @@ def export_members_command(file):
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_template_command(file):
     """Write an empty member import sheet (.xlsx) with the expected columns."""
-    from flowmember.members.ledger_io import write_template
-
     write_template(file)
     click.echo(f"Template written to {file}.")
 

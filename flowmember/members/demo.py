@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flowmember.accounts.services import create_member_login
 from flowmember.core.auth import SYSTEM
-from flowmember.extensions import db
+from flowmember.demo_context import DemoContext
+from flowmember.members import services
+from flowmember.members.rules import add_months
 
 #: Cities members report (province, city): Wuhan, Shenzhen, Guangzhou, Chengdu, Hangzhou,
 #: Shanghai, Beijing, Suzhou.
@@ -22,14 +25,8 @@ DEMO_CITIES = [
 ]
 
 
-def seed_demo(ctx) -> None:
-    """Add this package's demo records (ctx: flowmember.demo.DemoContext)."""
-    from flowmember.accounts.models import Role, User
-    from flowmember.accounts.services import hash_password
-    from flowmember.demo import DEMO_PASSWORD
-    from flowmember.members import services
-    from flowmember.members.rules import add_months
-
+def seed_demo(ctx: DemoContext) -> None:
+    """Add this package's demo records."""
     rng = ctx.rng
     located = 0
     for i, member in enumerate(ctx.members):
@@ -55,21 +52,9 @@ def seed_demo(ctx) -> None:
                 member.away_paper = "activity_certificate"
                 member.away_paper_on = member.away_since
                 certified += 1
-    logins = []
-    for member in ctx.members[:3]:
-        user = User(
-            username=member.phone,
-            password_hash=hash_password(DEMO_PASSWORD),
-            display_name=member.name,
-            role=Role.member,
-            org_id=member.org_id,
-            member_id=member.id,
-        )
-        db.session.add(user)
-        logins.append(member.phone)
-    db.session.flush()
+    logins = [create_member_login(member, ctx.password).username for member in ctx.members[:3]]
     ctx.summary.append(
         f"Member ledger: {located} locations with consent, "
         f"{len(ctx.members[5::40])} exemptions, {certified} activity certificates."
     )
-    ctx.summary.append(f"Member logins (phone, password {DEMO_PASSWORD!r}): {', '.join(logins)}")
+    ctx.summary.append(f"Member logins (phone, password {ctx.password!r}): {', '.join(logins)}")

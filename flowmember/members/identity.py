@@ -1,17 +1,14 @@
-"""Identity checks with well-kept libraries: resident ID numbers (居民身份证号) with python-stdnum's
-``cn.ric`` and phone numbers with ``phonenumbers``. Pure functions; each raises
-:class:`IdentityError` with a message naming what is wrong."""
+"""Identity checks with a well-kept library: resident ID numbers (居民身份证号) with python-stdnum's
+``cn.ric``. Pure functions; each raises :class:`IdentityError` with a message naming what is
+wrong. Phone numbers: :mod:`flowmember.core.phones`."""
 
 from __future__ import annotations
 
 import functools
 from datetime import date
 
-import phonenumbers
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
-
-DEFAULT_REGION = "CN"
 
 
 class IdentityError(ValueError):
@@ -63,42 +60,3 @@ def birth_date_of(id_number: str) -> date:
 def gender_of(id_number: str) -> str:
     """``male`` for an odd 17th digit, ``female`` for an even one."""
     return "male" if int(id_number[16]) % 2 else "female"
-
-
-def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
-    """E.164 (``+8613800138000``). A bare number is read in ``region`` (CN: a bare 11-digit
-    mobile, or a landline with its area code such as 010-12345678); foreign numbers need their
-    ``+`` country code."""
-    text = (value or "").strip()
-    if not text:
-        raise IdentityError("Missing phone number.")
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    try:
-        parsed = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise IdentityError("Not a phone number.") from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise IdentityError("Not a valid phone number (a foreign number needs its +country code).")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def format_phone(e164: str | None) -> str | None:
-    """For display: national format for Chinese numbers, international for others."""
-    if not e164:
-        return e164
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    if parsed.country_code == 86:
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def is_mobile(e164: str) -> bool:
-    parsed = phonenumbers.parse(e164, None)
-    return phonenumbers.number_type(parsed) in (
-        phonenumbers.PhoneNumberType.MOBILE,
-        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    )

@@ -19,9 +19,10 @@ from marshmallow import ValidationError as MarshmallowValidationError
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from flowmember.core import audit, months
-from flowmember.core.auth import client_ip, scope_clause
+from flowmember.core.auth import Actor, client_ip, scope_clause
 from flowmember.core.errors import Conflict, ValidationError
 from flowmember.core.time import now_utc, today_local
 from flowmember.extensions import db
@@ -40,6 +41,7 @@ from flowmember.members.models import (
     Member,
     MemberConsent,
     MemberLocation,
+    mask_id_number,
 )
 from flowmember.members.schemas import MemberArgs
 from flowmember.members.services import (
@@ -49,6 +51,7 @@ from flowmember.members.services import (
     check_identity,
     refresh_carried_summaries,
 )
+from flowmember.orgs.models import Org
 
 CHUNK = 500
 #: Member columns an import sets (location is handled separately).
@@ -111,8 +114,18 @@ class ImportReport:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def read_rows(path: Path) -> tuple[list, Iterator[tuple[int, list]], int, Callable[[], None]]:
-    """(header cells, iterator of (row number, cells), row count estimate, close)."""
+@dataclass
+class Sheet:
+    """A ledger file being read."""
+
+    header: list  #: the header row's cells
+    rows: Iterator[tuple[int, list]]  #: (spreadsheet row number, cells) of each non-empty row
+    estimate: int  #: how many rows there are, for a progress bar
+    close: Callable[[], None]
+
+
+def read_rows(path: Path) -> Sheet:
+    """Open an .xlsx or .csv ledger file; the caller closes it."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -120,7 +133,7 @@ def read_rows(path: Path) -> tuple[list, Iterator[tuple[int, list]], int, Callab
         if not rows:
             raise ValidationError({"file": ["The file is empty."]})
         body = [(i + 2, r) for i, r in enumerate(rows[1:]) if any(c.strip() for c in r)]
-        return rows[0], iter(body), len(body), lambda: None
+        return Sheet(rows[0], iter(body), len(body), lambda: None)
     if suffix in (".xlsx", ".xlsm"):
         wb = load_workbook(path, read_only=True, data_only=True)
         ws = wb.worksheets[0]
@@ -136,23 +149,38 @@ def read_rows(path: Path) -> tuple[list, Iterator[tuple[int, list]], int, Callab
                 if any(c not in (None, "") for c in r):
                     yield n, list(r)
 
-        return list(header), gen(), count, wb.close
+        return Sheet(list(header), gen(), count, wb.close)
     raise ValidationError({"file": ["Use an .xlsx or .csv file."]})
 
 
 # --- validation ---------------------------------------------------------------------------------
 
 
-def _org_maps(actor) -> tuple[dict[str, int], set[int], dict[str, int]]:
-    """(in-scope orgs by code, in-scope ids, every org by code for home orgs)."""
-    from flowmember.orgs.models import Org
+@dataclass(frozen=True)
+class Context:
+    """What every row of one import is checked against."""
 
+    org_by_code: dict[str, int]  #: the actor's orgs by code
+    org_ids: set[int]  #: the actor's orgs
+    home_by_code: dict[str, int]  #: every org by code (a home org may lie outside the subtree)
+    all_org_ids: set[int]
+    default_org_id: int | None  #: for rows without an org
+    schema: MemberArgs
+
+
+def _context(actor: Actor, default_org_id: int | None) -> Context:
     in_scope = db.session.execute(select(Org.id, Org.code).where(scope_clause(Org, actor))).all()
-    every = db.session.execute(select(Org.id, Org.code).where(Org.code.is_not(None))).all()
-    return (
-        {code: i for i, code in in_scope if code},
-        {i for i, _ in in_scope},
-        {code: i for i, code in every},
+    every = db.session.execute(select(Org.id, Org.code)).all()
+    org_ids = {i for i, _ in in_scope}
+    if default_org_id is not None and default_org_id not in org_ids:
+        raise ValidationError({"org_id": ["No such organisation in your subtree."]})
+    return Context(
+        org_by_code={code: i for i, code in in_scope if code},
+        org_ids=org_ids,
+        home_by_code={code: i for i, code in every if code is not None},
+        all_org_ids={i for i, _ in every},
+        default_org_id=default_org_id,
+        schema=MemberArgs(),
     )
 
 
@@ -166,25 +194,25 @@ def _resolve_org(text: str | None, by_code: dict[str, int], ids: set[int]) -> in
     raise KeyError(text)
 
 
-def validate_row(row: Row, columns: list[str | None], ctx: dict) -> None:
+def validate_row(row: Row, columns: list[str | None], ctx: Context) -> None:
     cells = {k: cell_text(k, v) for k, v in zip(columns, row.raw, strict=False) if k}
     data: dict = {k: v for k, v in cells.items() if k in KEYS}
     errors = row.errors
     org_text = data.pop("org", None)
     try:
-        org_id = _resolve_org(org_text, ctx["org_by_code"], ctx["org_ids"])
+        org_id = _resolve_org(org_text, ctx.org_by_code, ctx.org_ids)
     except KeyError:
         errors["org"] = ["No such organisation in your subtree (use its code or id)."]
         org_id = None
     if org_id is None and "org" not in errors:
-        org_id = ctx["default_org_id"]
+        org_id = ctx.default_org_id
         if org_id is None:
             errors["org"] = ["Missing data for required field."]
     home_text = data.pop("home_org", None)
     home_org_id = None
     if home_text is not None:
         try:
-            home_org_id = _resolve_org(home_text, ctx["home_by_code"], ctx["all_org_ids"])
+            home_org_id = _resolve_org(home_text, ctx.home_by_code, ctx.all_org_ids)
         except KeyError:
             errors["home_org"] = ["No such organisation (use its code or id)."]
     status = data.pop("status", None)
@@ -199,7 +227,7 @@ def validate_row(row: Row, columns: list[str | None], ctx: dict) -> None:
     if location:
         payload["location"] = location
     try:
-        loaded = ctx["schema"].load(payload)
+        loaded = ctx.schema.load(payload)
     except MarshmallowValidationError as exc:
         for key, msgs in exc.normalized_messages().items():
             if isinstance(msgs, dict):
@@ -244,7 +272,7 @@ def _provided(columns: list[str | None]) -> set[str]:
 
 
 def import_members(
-    actor,
+    actor: Actor,
     path: str | Path,
     *,
     dry_run: bool = False,
@@ -253,61 +281,42 @@ def import_members(
     total_hint: Callable[[int], None] | None = None,
     rejected_path: Path | None = None,
 ) -> ImportReport:
-    """Import a ledger file (see the module docstring). The caller commits."""
+    """Import a ledger file (see the module docstring). ``progress`` is called with 1 for each
+    row checked, ``total_hint`` once with the row count; rejected rows go to ``rejected_path``
+    (default: beside the file). The caller commits."""
     path = Path(path)
-    header, rows, estimate, close = read_rows(path)
+    sheet = read_rows(path)
     try:
-        return _import(
-            actor,
-            path,
-            header,
-            rows,
-            estimate,
-            dry_run,
-            default_org_id,
-            progress,
-            total_hint,
-            rejected_path,
-        )
+        if total_hint:
+            total_hint(sheet.estimate)
+        report = _check(actor, path, sheet, default_org_id, progress, rejected_path)
+        report.dry_run = dry_run
+        if not dry_run:
+            _write(actor, report.accepted)
+        return report
     finally:
-        close()
+        sheet.close()
 
 
-def _import(
-    actor,
-    path,
-    header,
-    rows,
-    estimate,
-    dry_run,
-    default_org_id,
-    progress,
-    total_hint,
-    rejected_path,
+def _check(
+    actor: Actor,
+    path: Path,
+    sheet: Sheet,
+    default_org_id: int | None,
+    progress: Callable[[int], None] | None,
+    rejected_path: Path | None,
 ) -> ImportReport:
-    if total_hint:
-        total_hint(estimate)
+    """Validate and match every row; write the rejected ones to their file."""
+    header = sheet.header
     columns = [key_for_header(c) for c in header]
     missing = [k for k in REQUIRED if k not in columns]
     if missing:
         raise ValidationError({"file": [f"Missing columns: {', '.join(missing)}."]})
-    org_by_code, org_ids, home_by_code = _org_maps(actor)
-    if default_org_id is not None and default_org_id not in org_ids:
-        raise ValidationError({"org_id": ["No such organisation in your subtree."]})
-    from flowmember.orgs.models import Org
-
-    ctx = {
-        "org_by_code": org_by_code,
-        "org_ids": org_ids,
-        "home_by_code": home_by_code,
-        "all_org_ids": set(db.session.scalars(select(Org.id))),
-        "default_org_id": default_org_id,
-        "schema": MemberArgs(),
-    }
-    report = ImportReport(dry_run=dry_run, header=list(header))
+    ctx = _context(actor, default_org_id)
+    report = ImportReport(header=list(header))
     seen: dict[str, int] = {}
     parsed: list[Row] = []
-    for number, raw in rows:
+    for number, raw in sheet.rows:
         row = Row(number=number, raw=raw)
         validate_row(row, columns, ctx)
         id_number = row.values.get("id_number")
@@ -329,8 +338,6 @@ def _import(
     report.unchanged = sum(1 for r in report.accepted if r.action == "unchanged")
     if report.rejected:
         report.rejected_file = write_rejected(path, header, report.rejected, rejected_path)
-    if not dry_run:
-        _write(actor, report.accepted)
     return report
 
 
@@ -345,7 +352,7 @@ def _chunks(items: list, size: int = CHUNK):
         yield items[i : i + size]
 
 
-def _match_existing(actor, rows: list[Row], provided: set[str]) -> None:
+def _match_existing(actor: Actor, rows: list[Row], provided: set[str]) -> None:
     """Decide create / update / unchanged for each valid row (or reject it)."""
     fields = sorted(provided | {"status"})
     # What the counting-start check needs of an existing record (DOMAIN §8).
@@ -478,10 +485,9 @@ def _location_columns(location: dict | None, now) -> dict:
     }
 
 
-def _write(actor, rows: list[Row]) -> None:
-    """Bulk statements, one transaction (the caller commits or rolls back)."""
-    from sqlalchemy.exc import IntegrityError
-
+def _write(actor: Actor, rows: list[Row]) -> None:
+    """Bulk statements in the caller's transaction (the caller commits or rolls back); the
+    members' rows in a savepoint, so that a clash on an ID number is a 409."""
     now = now_utc()
     this_month = months.of(today_local())
     creates = [r for r in rows if r.action == "create"]
@@ -505,21 +511,21 @@ def _write(actor, rows: list[Row]) -> None:
         )
         insert_rows.append(values)
     try:
-        # Core executemany (no RETURNING: SQLite would fall back to one statement per row).
-        if insert_rows:
-            _insert_many(Member.__table__, insert_rows)
-            new_ids = _current_ids([r.values["id_number"] for r in creates])
-            for r in creates:
-                r.member_id = new_ids[r.values["id_number"]]
-        update_rows = []
-        for r in updates:
-            values = {"id": r.member_id, **r.values["_changes"], "updated_at": now}
-            values.update(_location_columns(r.location, now))
-            update_rows.append(values)
-        if update_rows:
-            db.session.execute(update(Member), update_rows)
+        with db.session.begin_nested():
+            # Core executemany (no RETURNING: SQLite would fall back to one statement per row).
+            if insert_rows:
+                _insert_many(Member.__table__, insert_rows)
+                new_ids = _current_ids([r.values["id_number"] for r in creates])
+                for r in creates:
+                    r.member_id = new_ids[r.values["id_number"]]
+            update_rows = []
+            for r in updates:
+                values = {"id": r.member_id, **r.values["_changes"], "updated_at": now}
+                values.update(_location_columns(r.location, now))
+                update_rows.append(values)
+            if update_rows:
+                db.session.execute(update(Member), update_rows)
     except IntegrityError as exc:
-        db.session.rollback()
         raise Conflict(
             "Another import or entry added one of these ID numbers meanwhile; nothing was imported."
         ) from exc
@@ -561,9 +567,7 @@ def _write(actor, rows: list[Row]) -> None:
     _audit(actor, creates, updates, now)
 
 
-def _audit(actor, creates: list[Row], updates: list[Row], now) -> None:
-    from flowmember.members.models import mask_id_number
-
+def _audit(actor: Actor, creates: list[Row], updates: list[Row], now) -> None:
     entries = []
     base = {
         "at": now,
@@ -635,15 +639,13 @@ def write_rejected(path: Path, header: list, rows: list[Row], target: Path | Non
     return target
 
 
-def export_rows(actor) -> Iterator[list]:
+def export_rows(actor: Actor) -> Iterator[list]:
     """The current members in the actor's subtree as spreadsheet rows (full ID numbers).
 
     The counting-start columns carry what an old ledger vouched for: the carried dues paid
     through and last org life, and the tracking start only where it is earlier than the month
     the record entered FlowMember (it is empty otherwise: re-imported here nothing changes,
     imported into another ledger tracking starts there)."""
-    from flowmember.orgs.models import Org
-
     codes = dict(db.session.execute(select(Org.id, Org.code)).all())
     stmt = (
         select(Member)
@@ -668,7 +670,7 @@ def export_rows(actor) -> Iterator[list]:
         yield [values.get(k) for k in KEYS]
 
 
-def export_members(actor, path: str | Path) -> int:
+def export_members(actor: Actor, path: str | Path) -> int:
     """Write the ledger to ``path`` (.xlsx, same columns as the import); audited."""
     path = Path(path)
     wb = Workbook(write_only=True)

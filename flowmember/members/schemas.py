@@ -5,19 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
-from flowmember.checkins.schemas import MonthField
 from flowmember.core import months
+from flowmember.core.fields import Location, LocationArgs, Month
+from flowmember.members.divisions import location_view
 from flowmember.members.models import Category, Gender, MemberStatus, Stage
 
 STATUS_VALUES = [s.value for s in MemberStatus]
 FLAG_VALUES = ["lapse_risk", "unreachable", "exempt", "no_login"]
 PAPER_VALUES = ["certificate_letter", "activity_certificate"]
-
-
-class MemberLocationArgs(Schema):
-    province_code = fields.String(required=True, validate=validate.Length(equal=6))
-    city_code = fields.String(required=True, validate=validate.Length(equal=6))
-    district_code = fields.String(allow_none=True, validate=validate.Length(equal=6))
 
 
 class MemberArgs(Schema):
@@ -29,6 +24,8 @@ class MemberArgs(Schema):
     #: Optional: when given it must agree with the ID number; otherwise taken from it.
     birth_date = fields.Date(allow_none=True)
     ethnicity = fields.String(allow_none=True, validate=validate.Length(max=20))
+    #: Any common spelling: read as E.164 by ``services.check_identity`` together with the ID
+    #: number, so that one 422 names every bad field of the record.
     phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     category = fields.Enum(Category, by_value=True, required=True)
@@ -45,21 +42,21 @@ class MemberArgs(Schema):
     retired = fields.Boolean(load_default=False)
     away_paper = fields.String(allow_none=True, validate=validate.OneOf(PAPER_VALUES))
     away_paper_on = fields.Date(allow_none=True)
-    location = fields.Nested(MemberLocationArgs, allow_none=True)
+    location = Location(allow_none=True)
     # When lapse counting starts (DOMAIN §8), as carried over from an old ledger; the rules (not
     # in the future, not before joining, an earlier tracking start only with the history it
     # vouches for) are checked by members.services.check_counting_start.
-    tracked_since = MonthField(
+    tracked_since = Month(
         allow_none=True,
         metadata={
             "description": "YYYY-MM: tracking start; default the month the record enters "
             "FlowMember. Earlier only together with dues_paid_through and last_org_life."
         },
     )
-    dues_paid_through = MonthField(
+    dues_paid_through = Month(
         allow_none=True, metadata={"description": "YYYY-MM: dues paid through (党费交至)"}
     )
-    last_org_life = MonthField(
+    last_org_life = Month(
         allow_none=True, metadata={"description": "YYYY-MM: last month of org life attended"}
     )
 
@@ -142,8 +139,6 @@ class MemberSchema(Schema):
     def _location(self, member):
         if not member.city_code:
             return None
-        from flowmember.members.divisions import location_view
-
         return location_view(member.province_code, member.city_code, member.district_code)
 
     def _flags(self, member):
@@ -247,10 +242,8 @@ class ConsentStateSchema(Schema):
     text = fields.String()
 
 
-class MeLocationArgs(Schema):
-    province_code = fields.String(required=True, validate=validate.Length(equal=6))
-    city_code = fields.String(required=True, validate=validate.Length(equal=6))
-    district_code = fields.String(allow_none=True, validate=validate.Length(equal=6))
+class MeLocationArgs(LocationArgs):
+    """PUT /me/location: where the member lives or works (GB/T 2260 codes)."""
 
 
 class DivisionQueryArgs(Schema):

@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
+from typing import Required, TypedDict
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from flowmember.core import audit
-from flowmember.core.auth import client_ip, in_scope, require_org_in_scope
-from flowmember.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from flowmember.accounts.models import User
+from flowmember.accounts.services import check_password_strength, create_member_login
+from flowmember.checkins.summaries import recompute_attended
+from flowmember.core import audit, months
+from flowmember.core.auth import (
+    WRITE_ROLES,
+    Actor,
+    client_ip,
+    require_org_in_scope,
+    require_role,
+    scope_clause,
+)
+from flowmember.core.errors import Conflict, ValidationError
+from flowmember.core.phones import PhoneError, normalize_phone
 from flowmember.core.time import LOCAL_TZ, now_utc, today_local
+from flowmember.dues.paid_through import recompute_paid_through
 from flowmember.extensions import db
 from flowmember.members import consent as consent_texts
 from flowmember.members import identity, rules
 from flowmember.members.divisions import validate_location
 from flowmember.members.models import (
     CURRENT_STATUSES,
+    Category,
     ConsentPurpose,
+    Gender,
     Member,
     MemberConsent,
     MemberExemption,
@@ -28,7 +45,11 @@ from flowmember.members.models import (
     MemberLocation,
     MemberStatus,
     MemberStatusEvent,
+    Stage,
 )
+from flowmember.members.queries import exempt_clause, org_subtree_clause
+from flowmember.orgs.models import Org
+from flowmember.transfers.models import Transfer
 
 #: Columns recorded in the audit log when a member is created or changed.
 AUDIT_FIELDS = [
@@ -73,7 +94,46 @@ PLAIN_FIELDS = [
     if f not in ("id_number", "phone", "status", "birth_date", *COUNTING_FIELDS.values())
 ]
 INVITATION_TTL = timedelta(days=7)
-STAFF_WRITE_ROLES = ("admin", "secretary")
+
+
+class LocationInput(TypedDict, total=False):
+    """A city-level location by GB/T 2260 codes (:class:`flowmember.core.fields.LocationArgs`)."""
+
+    province_code: Required[str]
+    city_code: Required[str]
+    district_code: str | None
+
+
+class MemberInput(TypedDict, total=False):
+    """A member's ledger fields as :class:`flowmember.members.schemas.MemberArgs` loads them: all
+    of the required ones to create a member, any subset to change one: the counting-start
+    months as month indexes, the phone as typed (:func:`check_identity` reads it)."""
+
+    name: str
+    gender: Gender
+    id_number: str
+    birth_date: date | None
+    ethnicity: str | None
+    phone: str
+    email: str | None
+    category: Category
+    stage: Stage
+    joined_on: date
+    full_on: date | None
+    org_id: int
+    home_org_id: int | None
+    home_org_name: str | None
+    employer: str | None
+    university: str | None
+    graduation_year: int | None
+    away_since: date | None
+    retired: bool
+    away_paper: str | None
+    away_paper_on: date | None
+    location: LocationInput | None
+    tracked_since: int | None
+    dues_paid_through: int | None
+    last_org_life: int | None
 
 
 def _masked_snapshot(member: Member) -> dict:
@@ -82,18 +142,16 @@ def _masked_snapshot(member: Member) -> dict:
     return snap
 
 
-def _require_role(actor, allowed=STAFF_WRITE_ROLES) -> None:
-    if not actor.is_system and actor.role not in allowed:
-        raise PermissionDenied("Your role may not do this.")
-
-
 # --- identity and field checks -----------------------------------------------------------------
 
 
-def check_identity(data: dict, *, existing: Member | None = None) -> dict:
-    """Normalise ID number and phone and check the birth date against the ID number.
+def check_identity(data: MemberInput, *, existing: Member | None = None) -> dict:
+    """Normalise ID number and phone (:mod:`flowmember.core.phones`), check the birth date
+    against the ID number and the location's codes against GB/T 2260.
 
-    Returns the cleaned values; raises ValidationError naming every bad field."""
+    Returns the cleaned values; raises ValidationError naming every bad field. (The phone is
+    read here rather than by the schema's ``Phone`` field so that one 422 names every bad field
+    of a record: identity, phone, location and the counting-start months together.)"""
     errors: dict[str, list[str]] = {}
     clean: dict = {}
     if "id_number" in data:
@@ -111,8 +169,8 @@ def check_identity(data: dict, *, existing: Member | None = None) -> dict:
             clean["birth_date"] = from_id
     if "phone" in data:
         try:
-            clean["phone"] = identity.normalize_phone(data["phone"])
-        except identity.IdentityError as exc:
+            clean["phone"] = normalize_phone(data["phone"])
+        except PhoneError as exc:
             errors["phone"] = [str(exc)]
     location = data.get("location")
     if location:
@@ -129,21 +187,22 @@ def check_identity(data: dict, *, existing: Member | None = None) -> dict:
     return clean
 
 
-def _check_orgs(actor, data: dict) -> None:
+def _check_orgs(actor: Actor, data: MemberInput) -> None:
     if "org_id" in data:
         require_org_in_scope(actor, data["org_id"])
     if data.get("home_org_id") is not None:
-        from flowmember.orgs.models import Org
-
         if db.session.get(Org, data["home_org_id"]) is None:
             raise ValidationError({"home_org_id": ["No such organisation."]})
 
 
-def _flush_member(member: Member) -> None:
+@contextmanager
+def _one_current_record() -> Iterator[None]:
+    """Make the changes of the block in a savepoint: a clash on the one-current-record-per-ID-
+    number index is a 409, and the caller's other work stays intact."""
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            yield
     except IntegrityError as exc:
-        db.session.rollback()
         raise Conflict(
             "A current member with this ID number exists.",
             {"id_number": ["A current member with this ID number exists."]},
@@ -196,8 +255,6 @@ def check_counting_start(
       a tracking start moves earlier, and when such history is removed from a record whose start
       rests on it; an edit that touches neither passes as before.
     """
-    from flowmember.core import months
-
     current = months.of(today_local())
     entered = current if entered_month is None else entered_month
     stored = stored or {}
@@ -266,17 +323,12 @@ def check_counting_start(
 
 
 def _later_than_now(current: int):
-    from flowmember.core import months
-
     return _l("Cannot be later than the current month (%(month)s).", month=months.to_str(current))
 
 
 def refresh_carried_summaries(member_ids: list[int]) -> None:
     """Recompute the summaries that honour carried history (paid through, last attended) after
     ``carried_paid_through_month`` or ``carried_org_life_month`` changed."""
-    from flowmember.checkins.summaries import recompute_attended
-    from flowmember.dues.services import recompute_paid_through
-
     if member_ids:
         recompute_paid_through(member_ids)
         recompute_attended(member_ids)
@@ -285,7 +337,7 @@ def refresh_carried_summaries(member_ids: list[int]) -> None:
 # --- create and update -------------------------------------------------------------------------
 
 
-def _checked_input(data: dict, existing: Member | None) -> tuple[dict, dict]:
+def _checked_input(data: MemberInput, existing: Member | None) -> tuple[dict, dict]:
     """(identity values, counting-start columns) of a create or an edit; one 422 naming every
     bad field of both."""
     errors: dict = {}
@@ -314,13 +366,13 @@ def _checked_input(data: dict, existing: Member | None) -> tuple[dict, dict]:
     return clean, counting
 
 
-def create_member(actor, data: dict) -> Member:
+def create_member(actor: Actor, data: MemberInput) -> Member:
     """Add a member to the ledger (status active). ``data`` is MemberArgs-shaped.
 
     422 for a bad ID number, phone, birth date or location, or counting-start months that break
     :func:`check_counting_start`; 404 for an org outside the actor's subtree; 409 when a current
     (active or suspended) member has the ID number."""
-    _require_role(actor)
+    require_role(actor, WRITE_ROLES)
     clean, counting = _checked_input(data, None)
     _check_orgs(actor, data)
     _check_id_free(clean["id_number"])
@@ -338,8 +390,8 @@ def create_member(actor, data: dict) -> Member:
     for field in PLAIN_FIELDS:
         if field in data and field != "retired":
             setattr(member, field, data[field])
-    db.session.add(member)
-    _flush_member(member)
+    with _one_current_record():
+        db.session.add(member)
     if member.carried_paid_through_month is not None or member.carried_org_life_month is not None:
         refresh_carried_summaries([member.id])
     audit.record(actor, "member.create", member, after=_masked_snapshot(member))
@@ -348,9 +400,9 @@ def create_member(actor, data: dict) -> Member:
     return member
 
 
-def update_member(actor, member: Member, changes: dict) -> Member:
+def update_member(actor: Actor, member: Member, changes: MemberInput) -> Member:
     """Change ledger fields (PATCH). Status moves go through :func:`change_status`."""
-    _require_role(actor)
+    require_role(actor, WRITE_ROLES)
     changes = dict(changes)
     changes.pop("status", None)
     clean, counting = _checked_input(changes, member)
@@ -360,14 +412,14 @@ def update_member(actor, member: Member, changes: dict) -> Member:
             _check_id_free(clean["id_number"], exclude_id=member.id)
     before = _masked_snapshot(member)
     carried_before = (member.carried_paid_through_month, member.carried_org_life_month)
-    for key, value in (clean | counting).items():
-        setattr(member, key, value)
-    for field in PLAIN_FIELDS:
-        if field in changes:
-            setattr(member, field, changes[field])
-    if "phone" in clean:
-        follow_phone(member)
-    _flush_member(member)
+    with _one_current_record():
+        for key, value in (clean | counting).items():
+            setattr(member, key, value)
+        for field in PLAIN_FIELDS:
+            if field in changes:
+                setattr(member, field, changes[field])
+        if "phone" in clean:
+            follow_phone(member)
     if (member.carried_paid_through_month, member.carried_org_life_month) != carried_before:
         refresh_carried_summaries([member.id])
     b, a = audit.changes(before, _masked_snapshot(member))
@@ -380,8 +432,6 @@ def update_member(actor, member: Member, changes: dict) -> Member:
 
 def follow_phone(member: Member) -> None:
     """A member's login is their phone: keep it in step."""
-    from flowmember.accounts.models import User
-
     user = db.session.scalars(select(User).where(User.member_id == member.id)).first()
     if user is not None and user.username != member.phone:
         taken = db.session.scalar(
@@ -395,7 +445,7 @@ def follow_phone(member: Member) -> None:
 # --- status events ------------------------------------------------------------------------------
 
 
-def change_status(actor, member: Member, status, *, on: date, reason: str) -> None:
+def change_status(actor: Actor, member: Member, status, *, on: date, reason: str) -> None:
     """Move a member to another status as a dated event with reason and approver (audited).
 
     The primitive the workflows call once their approval is given (lapse removal, suspension,
@@ -415,7 +465,7 @@ def change_status(actor, member: Member, status, *, on: date, reason: str) -> No
 
 
 def _write_status_event(
-    actor,
+    actor: Actor,
     member: Member,
     status: MemberStatus,
     *,
@@ -441,10 +491,10 @@ def _write_status_event(
         approver_name=getattr(actor, "username", None) or getattr(actor, "name", "system"),
         created_at=now_utc(),
     )
-    db.session.add(event)
-    member.status = status
-    member.status_since = since or on
-    _flush_member(member)
+    with _one_current_record():
+        db.session.add(event)
+        member.status = status
+        member.status_since = since or on
     audit.record(
         actor,
         action,
@@ -516,7 +566,9 @@ def editable_statuses(member: Member) -> list[MemberStatus]:
     return [correction[0]] if correction else []
 
 
-def edit_status(actor, member: Member, status, *, on: date, reason: str) -> MemberStatusEvent:
+def edit_status(
+    actor: Actor, member: Member, status, *, on: date, reason: str
+) -> MemberStatusEvent:
     """A plain status edit by staff (``POST /members/{id}/status-events`` and the member page).
 
     DOMAIN §8: no endpoint may set removed, suspended or restored outside their workflows; a
@@ -536,7 +588,7 @@ def edit_status(actor, member: Member, status, *, on: date, reason: str) -> Memb
     years of suspension, loss of probationary status), suspended (suspension request), active from
     suspended (restoration request), transferred out and back (transfers), and any move from
     removed. 422 without a reason or for a date in the future."""
-    _require_role(actor)
+    require_role(actor, WRITE_ROLES)
     try:
         status = MemberStatus(status)
     except ValueError:
@@ -587,42 +639,17 @@ def status_events(member_id: int) -> list[MemberStatusEvent]:
 def is_exempt(member_id: int, month: int) -> bool:
     """Whether the member is exempt from the points and lapse rules in ``month`` (a month index):
     an exemption in force on any day of the month counts."""
-    from flowmember.core import months
-
-    stmt = select(
-        exists().where(
-            MemberExemption.member_id == member_id,
-            MemberExemption.starts_on <= months.last_day(month),
-            or_(
-                MemberExemption.ends_on.is_(None),
-                MemberExemption.ends_on >= months.first_day(month),
-            ),
-        )
-    )
+    stmt = select(exempt_clause(month)).select_from(Member).where(Member.id == member_id)
     return bool(db.session.scalar(stmt))
 
 
-def exempt_clause(month: int):
-    """SQL condition on Member: exempt in ``month`` (for set-based sweeps)."""
-    from flowmember.core import months
-
-    return exists().where(
-        MemberExemption.member_id == Member.id,
-        MemberExemption.starts_on <= months.last_day(month),
-        or_(
-            MemberExemption.ends_on.is_(None),
-            MemberExemption.ends_on >= months.first_day(month),
-        ),
-    )
-
-
 def add_exemption(
-    actor, member: Member, *, starts_on: date, reason: str, ends_on: date | None = None
+    actor: Actor, member: Member, *, starts_on: date, reason: str, ends_on: date | None = None
 ) -> MemberExemption:
     """Record an exemption decided by the branch (secretary or admin). ``ends_on`` (inclusive)
     may be left out or None: an open-ended exemption (long-term illness, DOMAIN §3), stored
     with a NULL end and in force until an end is recorded."""
-    _require_role(actor)
+    require_role(actor, WRITE_ROLES)
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": ["Cannot be before starts_on."]})
     row = MemberExemption(
@@ -672,7 +699,7 @@ def has_location_consent(member_id: int) -> bool:
 
 
 def set_consent(
-    actor, member: Member, purpose: str, granted: bool, *, text_version: str | None = None
+    actor: Actor, member: Member, purpose: str, granted: bool, *, text_version: str | None = None
 ) -> MemberConsent:
     """Record a grant or withdrawal. Withdrawing the location consent deletes the current location
     on the ledger and the member's location history (PIPL art. 47), and stops new ones."""
@@ -701,7 +728,7 @@ def set_consent(
 
 
 def record_location(
-    actor,
+    actor: Actor,
     member: Member,
     province_code: str,
     city_code: str,
@@ -735,7 +762,7 @@ def record_location(
     db.session.flush()
 
 
-def _staff_location(actor, member: Member, location: dict, *, source: str) -> None:
+def _staff_location(actor: Actor, member: Member, location: LocationInput, *, source: str) -> None:
     """Staff enter a location from the member's signed paper registration form, which carries the
     consent clause: that is recorded as a paper consent unless the member has decided on /me (a
     withdrawal there wins: 409)."""
@@ -770,8 +797,9 @@ def location_history(member_id: int) -> list[MemberLocation]:
 # --- ID number full read -----------------------------------------------------------------------
 
 
-def read_id_number(actor, member: Member, reason: str) -> str:
-    """The full ID number; the read is audited with its reason."""
+def read_id_number(actor: Actor, member: Member, reason: str) -> str:
+    """The full ID number (secretary or admin); the read is audited with its reason."""
+    require_role(actor, WRITE_ROLES)
     if not reason or len(reason.strip()) < 2:
         raise ValidationError({"reason": ["A reason is required."]})
     audit.record(actor, "member.id_number_read", member, reason=reason.strip())
@@ -791,12 +819,10 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(_normalize_code(code).encode()).hexdigest()
 
 
-def create_invitation(actor, member: Member) -> tuple[str, MemberInvitation]:
+def create_invitation(actor: Actor, member: Member) -> tuple[str, MemberInvitation]:
     """A single-use activation code (shown once; stored hashed), valid 7 days. Earlier unused codes
     of the member stop working."""
-    _require_role(actor)
-    from flowmember.accounts.models import User
-
+    require_role(actor, WRITE_ROLES)
     if member.status not in CURRENT_STATUSES:
         raise Conflict("Only a current member can be invited.")
     if db.session.scalar(select(User.id).where(User.member_id == member.id)) is not None:
@@ -826,11 +852,8 @@ def create_invitation(actor, member: Member) -> tuple[str, MemberInvitation]:
     return code, invitation
 
 
-def activate(code: str, password: str):
+def activate(code: str, password: str) -> User:
     """Turn an invitation code into the member's login (role member, login = E.164 phone)."""
-    from flowmember.accounts.models import Role, User
-    from flowmember.accounts.services import check_password_strength, hash_password
-
     invitation = db.session.scalars(
         select(MemberInvitation).where(MemberInvitation.code_hash == _code_hash(code))
     ).first()
@@ -841,25 +864,8 @@ def activate(code: str, password: str):
     if member.status not in CURRENT_STATUSES:
         raise ValidationError({"code": ["Unknown, used or expired code."]})
     check_password_strength(password)
-    if db.session.scalar(select(User.id).where(User.member_id == member.id)) is not None:
-        raise Conflict("The member already has a login.")
-    if db.session.scalar(select(User.id).where(func.lower(User.username) == member.phone.lower())):
-        raise Conflict("The member's phone is already a login.", {"phone": ["Already in use."]})
+    user = create_member_login(member, password)
     invitation.used_at = now
-    user = User(
-        username=member.phone,
-        password_hash=hash_password(password),
-        display_name=member.name,
-        role=Role.member,
-        org_id=member.org_id,
-        member_id=member.id,
-    )
-    db.session.add(user)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise Conflict("The member already has a login.") from exc
     audit.record(user, "member.activated", member)
     return user
 
@@ -867,17 +873,15 @@ def activate(code: str, password: str):
 # --- time away ----------------------------------------------------------------------------------
 
 
+#: Transfer statuses in which a member's paperwork is on its way (DOMAIN §4).
+OPEN_TRANSFER_STATUSES = ("requested", "approved", "issued", "received")
+
+
 def _open_transfer_member_ids(member_ids: list[int]) -> set[int]:
-    try:
-        from flowmember.transfers.models import Transfer
-    except ImportError:  # pragma: no cover - the transfers package is always installed
-        return set()
-    status_col = getattr(Transfer, "status", None)
-    if status_col is None or not member_ids:
+    if not member_ids:
         return set()
     stmt = select(Transfer.member_id).where(
-        Transfer.member_id.in_(member_ids),
-        status_col.in_(["requested", "approved", "issued", "received"]),
+        Transfer.member_id.in_(member_ids), Transfer.status.in_(OPEN_TRANSFER_STATUSES)
     )
     return set(db.session.scalars(stmt).all())
 
@@ -913,10 +917,8 @@ def paperwork(members: list[Member], as_of: date) -> list[dict]:
     return out
 
 
-def paperwork_mismatches(actor, as_of: date, org_id: int | None = None) -> list[dict]:
+def paperwork_mismatches(actor: Actor, as_of: date, org_id: int | None = None) -> list[dict]:
     """Active members in the actor's subtree whose paperwork does not match their time away."""
-    from flowmember.core.auth import scope_clause
-
     stmt = select(Member).where(
         scope_clause(Member, actor),
         Member.status == MemberStatus.active,
@@ -928,23 +930,3 @@ def paperwork_mismatches(actor, as_of: date, org_id: int | None = None) -> list[
     members = db.session.scalars(stmt.order_by(Member.id)).all()
     return [row for row in paperwork(members, as_of) if row["problem"]]
 
-
-def org_subtree_clause(actor, org_id: int):
-    """Members held by (or homed in) ``org_id``'s subtree; 404 for an org outside the actor's."""
-    from flowmember.orgs.models import Org
-
-    if not in_scope(actor, org_id):
-        raise NotFound("Organisation not found.", {"org_id": ["No such organisation."]})
-    path = select(Org.path).where(Org.id == org_id).scalar_subquery()
-    ids = select(Org.id).where(Org.path.startswith(path))
-    return or_(Member.org_id.in_(ids), Member.home_org_id.in_(ids))
-
-
-def search_clause(q: str):
-    """Name contains ``q``; or phone contains its digits."""
-    q = q.strip()
-    digits = "".join(ch for ch in q if ch.isdigit())
-    conditions = [Member.name.contains(q, autoescape=True)]
-    if len(digits) >= 3:
-        conditions.append(Member.phone.contains(digits, autoescape=True))
-    return or_(*conditions)

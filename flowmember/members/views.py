@@ -1,49 +1,62 @@
 """Member ledger: pages. Staff: the ledger with filters, a member, the create/edit form, the
-import with its preview. Members (phone first): activation, profile, location consent."""
+import with its preview. Members (phone first): activation, profile, location consent.
+
+Pages read and write through the same queries, schemas and services as the API
+(:mod:`flowmember.members.queries`, :mod:`flowmember.members.schemas`,
+:mod:`flowmember.members.services`); the request commits or rolls back
+(:mod:`flowmember.core.transaction`)."""
 
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
-from marshmallow import ValidationError as MarshmallowValidationError
-from sqlalchemy import select
+from marshmallow import EXCLUDE
 
 from flowmember.core import months
-from flowmember.core.auth import get_scoped, scope_clause
+from flowmember.core.auth import WRITE_ROLES
 from flowmember.core.errors import FlowMemberError
+from flowmember.core.phones import format_phone
 from flowmember.core.time import today_local
-from flowmember.extensions import csrf, db, limiter
+from flowmember.extensions import db, limiter
 from flowmember.members import consent as consent_texts
-from flowmember.members import divisions, ledger_io, services
-from flowmember.members.identity import format_phone
+from flowmember.members import divisions, ledger_io, queries, services
 from flowmember.members.models import Category, Gender, Member, MemberStatus, Stage
-from flowmember.members.schemas import MemberArgs
-from flowmember.orgs.models import Org
+from flowmember.members.schemas import (
+    ActivateArgs,
+    ConsentArgs,
+    ExemptionArgs,
+    MeLocationArgs,
+    MemberArgs,
+    MemberPatchArgs,
+    MemberQueryArgs,
+    ReasonArgs,
+    StatusEventArgs,
+)
+from flowmember.members.services import MemberInput
+from flowmember.orgs.services import orgs_in_scope
 from flowmember.web import nav
-from flowmember.web.auth import member_required, staff_required
+from flowmember.web.pages import (
+    blueprint,
+    flash_error,
+    has_role,
+    load_form,
+    member_required,
+    paginate,
+    roles_required,
+    staff_required,
+)
 
-bp = Blueprint("members_pages", __name__)
+bp = blueprint("members_pages", __name__)
 
 nav.staff("members_pages.index", _l("Members"), order=10)
 nav.member("members_pages.profile", _l("My profile"), order=10)
 nav.member("members_pages.consent", _l("Location consent"), order=90)
 
-PAGE_SIZE = 50
 GENDER_LABELS = {Gender.male: _l("Male"), Gender.female: _l("Female")}
 CATEGORY_LABELS = {
     Category.graduate: _l("Graduate"),
@@ -103,10 +116,33 @@ FORM_FIELDS = [
 ]
 
 
-@bp.before_request
-def protect_forms():
-    if request.method == "POST":
-        csrf.protect()
+#: Inputs a blank leaves unchanged on an edit (a blank in the others clears the field).
+KEPT_WHEN_BLANK = ("name", "gender", "id_number", "phone", "category", "stage")
+#: Field names as the reader sees them, for error messages.
+FIELD_LABELS = {
+    "q": _l("Name or phone"),
+    "org_id": _l("Organisation"),
+    "category": _l("Category"),
+    "stage": _l("Stage"),
+    "status": _l("Status"),
+    "flag": _l("Flag"),
+    "on": _l("Effective on"),
+    "reason": _l("Reason"),
+    "starts_on": _l("From"),
+    "ends_on": _l("To (optional)"),
+    "file": _l("File"),
+    "code": _l("Activation code"),
+    "password": _l("Password"),
+    "phone": _l("Phone"),
+    "id_number": _l("ID number"),
+    "location": _l("Location"),
+    "province_code": _l("Province"),
+    "city_code": _l("City"),
+    "district_code": _l("District (optional)"),
+    "location.province_code": _l("Province"),
+    "location.city_code": _l("City"),
+    "location.district_code": _l("District (optional)"),
+}
 
 
 @bp.app_context_processor
@@ -125,15 +161,10 @@ def member_labels():
     }
 
 
-def _error_text(err: FlowMemberError) -> str:
-    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (err.errors or {}).items())
-    return f"{err.message} {details}".strip()
-
-
-def _orgs_in_scope() -> list[Org]:
-    return db.session.scalars(
-        select(Org).where(scope_clause(Org, current_user)).order_by(Org.path)
-    ).all()
+@bp.context_processor
+def permissions():
+    """What the ledger's pages offer the user (the services decide what they may do)."""
+    return {"can_write": has_role(*WRITE_ROLES)}
 
 
 # --- staff: the ledger ------------------------------------------------------------------------
@@ -142,43 +173,22 @@ def _orgs_in_scope() -> list[Org]:
 @bp.route("/members")
 @staff_required
 def index():
-    from flowmember.members.api import member_query
-
-    args = {
-        k: v
-        for k in ("q", "category", "status", "flag", "stage")
-        if (v := request.args.get(k, "").strip())
-    }
-    org_id = request.args.get("org_id", type=int)
-    if org_id:
-        args["org_id"] = org_id
     try:
-        stmt = member_query(current_user, args)
+        filters = load_form(MemberQueryArgs, request.args, unknown=EXCLUDE)
+        page = paginate(queries.member_query(current_user, filters))
     except FlowMemberError as err:
-        flash(_error_text(err), "error")
+        flash_error(err, FIELD_LABELS)
         return redirect(url_for("members_pages.index"))
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.scalars(stmt.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).all()
     return render_template(
         "members/index.html",
-        rows=rows[:PAGE_SIZE],
-        has_next=len(rows) > PAGE_SIZE,
         page=page,
-        args=args,
-        orgs=_orgs_in_scope(),
+        args=MemberQueryArgs().dump(filters),
+        orgs=orgs_in_scope(current_user),
     )
 
 
-def _member(member_id: int) -> Member:
-    return get_scoped(Member, member_id, current_user, what="Member")
-
-
-@bp.route("/members/<int:member_id>")
-@staff_required
-def detail(member_id: int):
-    member = _member(member_id)
+def _detail_page(member: Member, full_id: str | None = None):
     today = today_local()
-    paper = services.paperwork([member], today)[0]
     return render_template(
         "members/detail.html",
         m=member,
@@ -186,90 +196,71 @@ def detail(member_id: int):
         exemptions=services.exemptions(member.id),
         exempt_now=services.is_exempt(member.id, months.of(today)),
         consent=services.latest_consent(member.id),
-        paper=paper,
+        paper=services.paperwork([member], today)[0],
         today=today,
-        full_id=None,
+        full_id=full_id,
         statuses=services.editable_statuses(member),
     )
 
 
-@bp.route("/members/<int:member_id>/<action>", methods=["POST"])
+@bp.route("/members/<int:member_id>")
 @staff_required
-def act(member_id: int, action: str):
-    from datetime import date
+def detail(member_id: int):
+    return _detail_page(queries.get_member(current_user, member_id))
 
-    member = _member(member_id)
-    form = request.form
+
+ACTIONS = ("status", "exemption", "invitation", "id-number")
+
+
+@bp.route("/members/<int:member_id>/<action>", methods=["POST"])
+@roles_required(*WRITE_ROLES)
+def act(member_id: int, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    member = queries.get_member(current_user, member_id)
     try:
-        if action == "status":
-            services.edit_status(
-                current_user,
-                member,
-                form.get("status", ""),
-                on=date.fromisoformat(form.get("on") or today_local().isoformat()),
-                reason=form.get("reason", ""),
-            )
-            flash(_("Status changed."), "success")
-        elif action == "exemption":
-            ends = form.get("ends_on") or None
-            services.add_exemption(
-                current_user,
-                member,
-                starts_on=date.fromisoformat(form.get("starts_on") or ""),
-                ends_on=date.fromisoformat(ends) if ends else None,
-                reason=form.get("reason", ""),
-            )
-            flash(_("Exemption recorded."), "success")
-        elif action == "invitation":
-            code, invitation = services.create_invitation(current_user, member)
-            db.session.commit()
-            flash(
-                _(
-                    "Activation code for the member: %(code)s (valid until %(date)s; shown once).",
-                    code=code,
-                    date=invitation.expires_at.date().isoformat(),
-                ),
-                "success",
-            )
-            return redirect(url_for("members_pages.detail", member_id=member.id))
-        elif action == "id-number":
-            full = services.read_id_number(current_user, member, form.get("reason", ""))
-            db.session.commit()
-            today = today_local()
-            return render_template(
-                "members/detail.html",
-                m=member,
-                events=services.status_events(member.id),
-                exemptions=services.exemptions(member.id),
-                exempt_now=services.is_exempt(member.id, months.of(today)),
-                consent=services.latest_consent(member.id),
-                paper=services.paperwork([member], today)[0],
-                today=today,
-                full_id=full,
-                statuses=services.editable_statuses(member),
-            )
-        else:
-            abort(404)
-        db.session.commit()
-    except ValueError:
-        db.session.rollback()
-        flash(_("Enter dates as YYYY-MM-DD."), "error")
-    except FlowMemberError as err:
-        db.session.rollback()
-        flash(_error_text(err), "error")
+        if action == "id-number":
+            args = load_form(ReasonArgs, unknown=EXCLUDE)
+            full_id = services.read_id_number(current_user, member, args["reason"])
+            return _detail_page(member, full_id=full_id)
+        flash(_act(action, member), "success")
+    except FlowMemberError as err:  # a refused action leaves nothing behind (flash_error)
+        flash_error(err, FIELD_LABELS)
     return redirect(url_for("members_pages.detail", member_id=member.id))
+
+
+def _act(action: str, member: Member) -> str:
+    """Do a change the member page offers; the message that says it was done."""
+    if action == "status":
+        form = request.form.to_dict()
+        form["on"] = form.get("on") or today_local().isoformat()
+        args = load_form(StatusEventArgs, form, unknown=EXCLUDE)
+        services.edit_status(
+            current_user, member, args["status"], on=args["on"], reason=args["reason"]
+        )
+        return _("Status changed.")
+    if action == "exemption":
+        services.add_exemption(current_user, member, **load_form(ExemptionArgs, unknown=EXCLUDE))
+        return _("Exemption recorded.")
+    code, invitation = services.create_invitation(current_user, member)
+    return _(
+        "Activation code for the member: %(code)s (valid until %(date)s; shown once).",
+        code=code,
+        date=invitation.expires_at.date().isoformat(),
+    )
 
 
 # --- staff: create and edit ---------------------------------------------------------------------
 
 
-def _form_data(form, partial: bool) -> tuple[dict, dict]:
+def _member_form(*, partial: bool) -> MemberInput:
+    """The member form through the API's schema (``MemberArgs``; on an edit ``MemberPatchArgs``,
+    where a blank clears a field unless it is one of :data:`KEPT_WHEN_BLANK`)."""
+    form = request.form
     raw = {k: form.get(k, "").strip() for k in FORM_FIELDS if k in form}
-    data = {k: v for k, v in raw.items() if v != ""}
+    data: dict = {k: v for k, v in raw.items() if v != ""}
     if partial:
-        for k, v in raw.items():
-            if v == "" and k not in ("name", "gender", "id_number", "phone", "category", "stage"):
-                data[k] = None
+        data.update({k: None for k, v in raw.items() if v == "" and k not in KEPT_WHEN_BLANK})
     data["retired"] = form.get("retired") == "on"
     if form.get("city_code"):
         data["location"] = {
@@ -277,17 +268,21 @@ def _form_data(form, partial: bool) -> tuple[dict, dict]:
             "city_code": form.get("city_code", ""),
             "district_code": form.get("district_code") or None,
         }
-    try:
-        return MemberArgs(partial=partial).load(data), {}
-    except MarshmallowValidationError as exc:
-        errors = {}
-        for key, msgs in exc.normalized_messages().items():
-            if isinstance(msgs, dict):
-                for sub, sub_msgs in msgs.items():
-                    errors[f"location.{sub}"] = sub_msgs
-            else:
-                errors[key] = msgs
-        return {}, errors
+    schema = MemberPatchArgs if partial else MemberArgs
+    return load_form(schema, data, blank_is_missing=False, partial=partial)
+
+
+def _field_errors(err: FlowMemberError) -> dict[str, list]:
+    """An error as the form shows it: problems by input name (``location.city_code`` for the
+    location's parts), or one line for the whole form."""
+    errors: dict[str, list] = {}
+    for key, problems in (err.errors or {}).items():
+        if isinstance(problems, dict):
+            for sub, sub_problems in problems.items():
+                errors[f"{key}.{sub}"] = sub_problems
+        else:
+            errors[key] = problems
+    return errors or {"form": [err.message]}
 
 
 def _options() -> dict:
@@ -295,7 +290,7 @@ def _options() -> dict:
         "gender": [(k.value, v) for k, v in GENDER_LABELS.items()],
         "category": [(k.value, v) for k, v in CATEGORY_LABELS.items()],
         "stage": [(k.value, v) for k, v in STAGE_LABELS.items()],
-        "orgs": [(o.id, o.name) for o in _orgs_in_scope()],
+        "orgs": [(o.id, o.name) for o in orgs_in_scope(current_user)],
     }
 
 
@@ -318,31 +313,22 @@ def _form_page(member: Member | None, values: dict, errors: dict, status: int = 
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
-@staff_required
+@roles_required(*WRITE_ROLES)
 def new():
-    if current_user.role not in ("admin", "secretary"):
-        abort(403)
     if request.method == "GET":
         return _form_page(None, {"org_id": current_user.org_id}, {})
-    data, errors = _form_data(request.form, partial=False)
-    if not errors:
-        try:
-            member = services.create_member(current_user, data)
-            db.session.commit()
-            flash(_("Member added."), "success")
-            return redirect(url_for("members_pages.detail", member_id=member.id))
-        except FlowMemberError as err:
-            db.session.rollback()
-            errors = err.errors or {"form": [err.message]}
-    return _form_page(None, request.form.to_dict(), errors, 422)
+    try:
+        member = services.create_member(current_user, _member_form(partial=False))
+    except FlowMemberError as err:
+        return _form_page(None, request.form.to_dict(), _field_errors(err), 422)
+    flash(_("Member added."), "success")
+    return redirect(url_for("members_pages.detail", member_id=member.id))
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
-@staff_required
+@roles_required(*WRITE_ROLES)
 def edit(member_id: int):
-    if current_user.role not in ("admin", "secretary"):
-        abort(403)
-    member = _member(member_id)
+    member = queries.get_member(current_user, member_id)
     if request.method == "GET":
         values = {k: getattr(member, k) for k in FORM_FIELDS if hasattr(Member, k)}
         for key, column in services.COUNTING_FIELDS.items():
@@ -350,20 +336,12 @@ def edit(member_id: int):
         values["retired"] = member.retired
         values["id_number"] = ""  # kept unless retyped
         return _form_page(member, values, {})
-    form = request.form.to_dict()
-    if not form.get("id_number"):
-        form.pop("id_number", None)
-    data, errors = _form_data(form, partial=True)
-    if not errors:
-        try:
-            services.update_member(current_user, member, data)
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("members_pages.detail", member_id=member.id))
-        except FlowMemberError as err:
-            db.session.rollback()
-            errors = err.errors or {"form": [err.message]}
-    return _form_page(member, request.form.to_dict(), errors, 422)
+    try:
+        services.update_member(current_user, member, _member_form(partial=True))
+    except FlowMemberError as err:
+        return _form_page(member, request.form.to_dict(), _field_errors(err), 422)
+    flash(_("Saved."), "success")
+    return redirect(url_for("members_pages.detail", member_id=member.id))
 
 
 # --- staff: import ------------------------------------------------------------------------------
@@ -386,12 +364,11 @@ def _upload_path(token: str) -> Path | None:
 
 
 @bp.route("/members/import", methods=["GET", "POST"])
-@staff_required
+@roles_required(*WRITE_ROLES)
 def import_page():
-    if current_user.role not in ("admin", "secretary"):
-        abort(403)
+    orgs = orgs_in_scope(current_user)
     if request.method == "GET":
-        return render_template("members/import.html", report=None, orgs=_orgs_in_scope())
+        return render_template("members/import.html", report=None, orgs=orgs)
     org_id = request.form.get("org_id", type=int)
     token = request.form.get("token", "")
     confirm = request.form.get("confirm") == "1"
@@ -401,23 +378,19 @@ def import_page():
         suffix = Path(upload.filename or "").suffix.lower() if upload else ""
         if not upload or suffix not in (".xlsx", ".csv"):
             flash(_("Choose an .xlsx or .csv file."), "error")
-            return render_template("members/import.html", report=None, orgs=_orgs_in_scope()), 422
+            return render_template("members/import.html", report=None, orgs=orgs), 422
         token = f"{current_user.id}-{secrets.token_urlsafe(12)}"
         path = _import_dir() / f"{token}{suffix}"
         upload.save(path)
         confirm = False
     try:
+        # A preview is a dry run: it writes nothing.
         report = ledger_io.import_members(
             current_user, path, dry_run=not confirm, default_org_id=org_id
         )
-        if confirm:
-            db.session.commit()
-        else:
-            db.session.rollback()
     except FlowMemberError as err:
-        db.session.rollback()
-        flash(_error_text(err), "error")
-        return render_template("members/import.html", report=None, orgs=_orgs_in_scope()), 422
+        flash_error(err, FIELD_LABELS)
+        return render_template("members/import.html", report=None, orgs=orgs), 422
     if confirm:
         flash(
             _(
@@ -436,7 +409,7 @@ def import_page():
         token=token,
         org_id=org_id,
         confirmed=confirm,
-        orgs=_orgs_in_scope(),
+        orgs=orgs,
         preview=report.accepted[:100],
     )
 
@@ -464,14 +437,11 @@ def import_template():
 
 
 @bp.route("/members/export.xlsx")
-@staff_required
+@roles_required(*WRITE_ROLES)
 def export():
     """The ledger of the user's subtree as .xlsx (full ID numbers: admin and secretary; audited)."""
-    if current_user.role not in ("admin", "secretary"):
-        abort(403)
     path = _import_dir() / f"export-{current_user.id}-{secrets.token_hex(6)}.xlsx"
     ledger_io.export_members(current_user, path)
-    db.session.commit()
     data = path.read_bytes()
     path.unlink()
     return current_app.response_class(
@@ -502,11 +472,11 @@ def activate():
         flash(_("The two passwords differ."), "error")
         return render_template("members/activate.html", code=code), 422
     try:
-        user = services.activate(code, password)
-        db.session.commit()
+        args = load_form(ActivateArgs, {"code": code, "password": password})
+        # The password as typed: the form loader trims inputs, a password keeps its spaces.
+        user = services.activate(args["code"], password)
     except FlowMemberError as err:
-        db.session.rollback()
-        flash(_error_text(err), "error")
+        flash_error(err, FIELD_LABELS)
         return render_template("members/activate.html", code=code), 422
     login_user(user)
     flash(_("Your login is ready: sign in with your phone number %(phone)s.", phone=user.username))
@@ -524,22 +494,24 @@ def _me() -> Member:
 @member_required
 def profile():
     member = _me()
+    status = 200
     if request.method == "POST":
         try:
+            location = load_form(MeLocationArgs, unknown=EXCLUDE)
             services.record_location(
                 current_user,
                 member,
-                request.form.get("province_code", ""),
-                request.form.get("city_code", ""),
-                request.form.get("district_code") or None,
+                location["province_code"],
+                location["city_code"],
+                location.get("district_code"),
                 source="profile",
             )
-            db.session.commit()
+        except FlowMemberError as err:
+            flash_error(err, FIELD_LABELS)
+            status = 422
+        else:
             flash(_("Location saved."), "success")
             return redirect(url_for("members_pages.profile"))
-        except FlowMemberError as err:
-            db.session.rollback()
-            flash(_error_text(err), "error")
     province = request.form.get("province_code") or member.province_code
     city = request.form.get("city_code") or member.city_code
     return render_template(
@@ -550,7 +522,7 @@ def profile():
         cities=divisions.cities(province) if province else [],
         districts=divisions.districts(city) if city else [],
         values={"province_code": province, "city_code": city},
-    )
+    ), status
 
 
 @bp.route("/m/consent", methods=["GET", "POST"])
@@ -558,15 +530,20 @@ def profile():
 def consent():
     member = _me()
     if request.method == "POST":
-        granted = request.form.get("granted") == "1"
-        services.set_consent(current_user, member, "location", granted)
-        db.session.commit()
-        flash(
-            _("Thank you: you may now report your city.")
-            if granted
-            else _("Consent withdrawn; your recorded location was deleted."),
-            "success",
-        )
+        try:
+            args = load_form(
+                ConsentArgs, {"purpose": "location", "granted": request.form.get("granted", "")}
+            )
+            row = services.set_consent(current_user, member, args["purpose"], args["granted"])
+        except FlowMemberError as err:
+            flash_error(err, FIELD_LABELS)
+        else:
+            flash(
+                _("Thank you: you may now report your city.")
+                if row.granted
+                else _("Consent withdrawn; your recorded location was deleted."),
+                "success",
+            )
         return redirect(url_for("members_pages.consent"))
     return render_template(
         "members/consent.html",

@@ -1,3 +1,5 @@
+"""Organisation tree: API."""
+
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -38,9 +40,7 @@ class Orgs(MethodView):
     @blp.response(201, OrgSchema)
     def post(self, args):
         """Add an organisation below one in the caller's subtree (admin)"""
-        org = services.create_org(current_actor(), **args)
-        db.session.commit()
-        return org
+        return services.create_org(current_actor(), **args)
 
 
 @blp.route("/tree")
@@ -64,6 +64,4 @@ class OrgById(MethodView):
     @blp.response(200, OrgSchema)
     def patch(self, args, org_id):
         """Rename, recode or move an organisation (admin)"""
-        org = services.update_org(current_actor(), org_id, args)
-        db.session.commit()
-        return org
+        return services.update_org(current_actor(), org_id, args)

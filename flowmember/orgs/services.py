@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from sqlalchemy import String, func, literal, select, update
 
 from flowmember.accounts.models import Role
 from flowmember.core import audit
-from flowmember.core.auth import get_scoped, require_org_in_scope
+from flowmember.core.auth import Actor, get_scoped, require_org_in_scope, require_role, scoped
 from flowmember.core.errors import Conflict, PermissionDenied, ValidationError
 from flowmember.extensions import db
 from flowmember.orgs.models import Org, OrgKind
 from flowmember.orgs.rules import may_have_parent
 
 ORG_AUDIT_FIELDS = ["name", "kind", "code", "parent_id"]
-
-
-def _check_admin(actor) -> None:
-    if not actor.is_system and actor.role != Role.admin:
-        raise PermissionDenied("Only an admin may change the organisation tree.")
 
 
 def _check_kind(kind: OrgKind, parent: Org | None) -> None:
@@ -37,11 +34,11 @@ def _check_code_free(code: str | None, exclude_id: int | None = None) -> None:
 
 
 def create_org(
-    actor, *, name: str, kind: OrgKind, parent_id: int | None, code: str | None = None
+    actor: Actor, *, name: str, kind: OrgKind, parent_id: int | None, code: str | None = None
 ) -> Org:
     """Add an org under ``parent_id`` (in the actor's subtree). Roots are made by the command
     line only (``flowmember create-admin``), i.e. by the system actor."""
-    _check_admin(actor)
+    require_role(actor, (Role.admin,))
     kind = OrgKind(kind)
     if parent_id is None:
         if not actor.is_system:
@@ -62,9 +59,17 @@ def create_org(
     return org
 
 
-def update_org(actor, org_id: int, changes: dict) -> Org:
+class OrgChanges(TypedDict, total=False):
+    """``PATCH /orgs/{id}`` (:class:`flowmember.orgs.schemas.OrgPatchArgs`)."""
+
+    name: str
+    code: str | None
+    parent_id: int
+
+
+def update_org(actor: Actor, org_id: int, changes: OrgChanges) -> Org:
     """Rename, recode or move an org. Moving carries its whole subtree along."""
-    _check_admin(actor)
+    require_role(actor, (Role.admin,))
     org = get_scoped(Org, org_id, actor, what="Organisation")
     before = audit.snapshot(org, ORG_AUDIT_FIELDS)
     if "name" in changes:
@@ -80,7 +85,7 @@ def update_org(actor, org_id: int, changes: dict) -> Org:
     return org
 
 
-def _move(actor, org: Org, new_parent_id: int | None) -> None:
+def _move(actor: Actor, org: Org, new_parent_id: int | None) -> None:
     if new_parent_id is None:
         raise ValidationError({"parent_id": ["An org cannot be moved to the top of the tree."]})
     if getattr(actor, "org_id", None) == org.id:
@@ -102,6 +107,11 @@ def _move(actor, org: Org, new_parent_id: int | None) -> None:
     )
     db.session.expire_all()
     org.parent_id = parent.id
+
+
+def orgs_in_scope(actor: Actor) -> list[Org]:
+    """The orgs the actor may see, each after its parent (the order of the org pickers)."""
+    return list(db.session.scalars(scoped(select(Org), Org, actor).order_by(Org.path)))
 
 
 def subtree(root: Org) -> list[Org]:

@@ -119,10 +119,10 @@ def test_production_hash_profile_is_owasp():
     )
 
 
-def test_login_is_rate_limited(app, client):
+def test_login_is_rate_limited(client, settings):
     from flowmember.extensions import limiter
 
-    app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
+    settings(LOGIN_RATE_LIMIT="10 per minute")
     limiter.reset()
     try:
         statuses = [
@@ -130,21 +130,17 @@ def test_login_is_rate_limited(app, client):
             for _ in range(11)
         ]
     finally:
-        app.config["LOGIN_RATE_LIMIT"] = "100000 per minute"
         limiter.reset()
     assert statuses[:10] == [401] * 10
     assert statuses[10] == 429
 
 
-def test_token_ttl_is_configurable(app, client, make_user):
-    app.config["TOKEN_TTL"] = timedelta(minutes=5)
-    try:
-        make_user("admin", username="short-lived")
-        body = client.post(
-            "/api/v1/auth/token", json={"login": "short-lived", "password": PASSWORD}
-        ).get_json()
-    finally:
-        app.config["TOKEN_TTL"] = timedelta(hours=12)
+def test_token_ttl_is_configurable(client, make_user, settings):
+    settings(TOKEN_TTL=timedelta(minutes=5))
+    make_user("admin", username="short-lived")
+    body = client.post(
+        "/api/v1/auth/token", json={"login": "short-lived", "password": PASSWORD}
+    ).get_json()
     assert body["expires_in"] == 300
 
 

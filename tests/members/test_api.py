@@ -13,16 +13,6 @@ from flowmember.members.models import Member
 BIRTH = date(1996, 5, 17)
 
 
-@pytest.fixture
-def branch(make_org):
-    return make_org("branch")
-
-
-@pytest.fixture
-def secretary(make_user, branch):
-    return make_user("secretary", branch)
-
-
 def test_create_member_returns_the_member_object_with_masked_id(api, secretary, branch):
     body = {
         "name": "A member",

@@ -14,7 +14,9 @@ from flowmember.core.auth import SYSTEM
 from flowmember.extensions import db
 from flowmember.members.ledger_io import import_members
 from flowmember.members.models import Member
-from tests.members.test_pages import _csrf, _login
+from tests.conftest import csrf_token, login
+
+from .conftest import write_csv
 
 EN = {"Accept-Language": "en"}
 
@@ -23,16 +25,6 @@ EN = {"Accept-Language": "en"}
 def _today(freeze):
     freeze("2026-11-20")
     return freeze
-
-
-@pytest.fixture
-def branch(make_org):
-    return make_org("branch", code="B1")
-
-
-@pytest.fixture
-def secretary(make_user, branch):
-    return make_user("secretary", branch)
 
 
 def _post(api, user, body):
@@ -260,11 +252,11 @@ def test_counting_months_are_audited(api, secretary, branch, member_payload):
 def test_the_member_form_takes_the_months_of_the_paper_ledger(
     client, secretary, branch, member_payload
 ):
-    _login(client, secretary)
+    login(client, secretary)
     body = member_payload(branch)
     form = {k: str(v) for k, v in body.items()}
     form.update(
-        csrf_token=_csrf(client, "/members/new"),
+        csrf_token=csrf_token(client, "/members/new"),
         tracked_since="2025-03",
         dues_paid_through="2026-10",
         last_org_life="",
@@ -272,7 +264,7 @@ def test_the_member_form_takes_the_months_of_the_paper_ledger(
     r = client.post("/members/new", data=form)
     assert r.status_code == 422
     assert "tracked_since" in r.get_data(as_text=True)
-    form.update(last_org_life="2026-07", csrf_token=_csrf(client, "/members/new"))
+    form.update(last_org_life="2026-07", csrf_token=csrf_token(client, "/members/new"))
     r = client.post("/members/new", data=form)
     assert r.status_code in (302, 303), r.get_data(as_text=True)[:2000]
     member = db.session.scalars(select(Member)).one()
@@ -287,18 +279,6 @@ def test_the_member_form_takes_the_months_of_the_paper_ledger(
 
 
 # --- the import: the same rules per row -----------------------------------------------------
-
-
-def _csv(path, rows: list[dict]):
-    import csv
-
-    keys = list(rows[0])
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(keys)
-        for r in rows:
-            writer.writerow([r.get(k, "") for k in keys])
-    return path
 
 
 def _row(n: int, **overrides) -> dict:
@@ -331,7 +311,7 @@ def test_import_rows_follow_the_same_rules_and_name_the_column(tmp_path, branch)
         _row(6, 纳入管理月份="2010-01", 党费交至="2026-10", 最近参加组织生活月份="2026-10"),
         _row(7, 党费交至="去年九月"),  # not a month
     ]
-    report = import_members(SYSTEM, _csv(tmp_path / "m.csv", rows))
+    report = import_members(SYSTEM, write_csv(tmp_path / "m.csv", rows))
     db.session.commit()
     assert report.created == 3
     errors = {r.number: r.error_text() for r in report.rejected}
@@ -358,27 +338,27 @@ def test_import_rows_follow_the_same_rules_and_name_the_column(tmp_path, branch)
 def test_an_update_by_import_never_moves_the_tracking_start_later(tmp_path, branch, freeze):
     vouched = _row(1, 纳入管理月份="2024-01", 党费交至="2026-09", 最近参加组织生活月份="2026-08")
     plain = _row(2)
-    report = import_members(SYSTEM, _csv(tmp_path / "a.csv", [vouched, plain]))
+    report = import_members(SYSTEM, write_csv(tmp_path / "a.csv", [vouched, plain]))
     db.session.commit()
     assert report.created == 2
     freeze("2027-03-05")
     # The same ledger again, with later starts (or none): nothing moves later.
     later = dict(vouched, 纳入管理月份="2026-06")
     plain_later = dict(plain, 纳入管理月份="2027-03")
-    report = import_members(SYSTEM, _csv(tmp_path / "b.csv", [later, plain_later]))
+    report = import_members(SYSTEM, write_csv(tmp_path / "b.csv", [later, plain_later]))
     db.session.commit()
     assert (report.updated, report.unchanged, len(report.rejected)) == (0, 2, 0)
     starts = dict(db.session.execute(select(Member.name, Member.tracked_since_month)).all())
     assert starts == {"导入党员1": months.parse("2024-01"), "导入党员2": months.parse("2026-11")}
     # An earlier start for the member tracked since November needs the history too ...
     earlier = dict(plain, 纳入管理月份="2026-01")
-    report = import_members(SYSTEM, _csv(tmp_path / "c.csv", [earlier]))
+    report = import_members(SYSTEM, write_csv(tmp_path / "c.csv", [earlier]))
     assert [r.number for r in report.rejected] == [2]
     assert "tracked_since" in report.rejected[0].errors
     db.session.rollback()
     # ... and with it, it moves earlier.
     earlier.update(党费交至="2027-01", 最近参加组织生活月份="2026-12")
-    report = import_members(SYSTEM, _csv(tmp_path / "d.csv", [earlier]))
+    report = import_members(SYSTEM, write_csv(tmp_path / "d.csv", [earlier]))
     db.session.commit()
     assert report.updated == 1
     member = db.session.scalars(select(Member).where(Member.name == "导入党员2")).one()
@@ -386,7 +366,7 @@ def test_an_update_by_import_never_moves_the_tracking_start_later(tmp_path, bran
     assert member.paid_through_month == months.parse("2027-01")
     # A blank history cell removes history only where no earlier start rests on it.
     cleared = dict(earlier, 纳入管理月份="", 党费交至="")
-    report = import_members(SYSTEM, _csv(tmp_path / "e.csv", [cleared]))
+    report = import_members(SYSTEM, write_csv(tmp_path / "e.csv", [cleared]))
     assert "dues_paid_through" in report.rejected[0].errors
     db.session.rollback()
 

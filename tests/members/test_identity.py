@@ -1,5 +1,4 @@
-"""ID numbers (python-stdnum cn.ric) and phones (phonenumbers): the cases the ledger must get
-right."""
+"""ID numbers (python-stdnum cn.ric): the cases the ledger must get right."""
 
 from datetime import date
 
@@ -11,7 +10,6 @@ from flowmember.members.identity import (
     build_id_number,
     gender_of,
     normalize_id_number,
-    normalize_phone,
 )
 
 # 11010519491231002X is the sample number printed in GB 11643 (check digit X).
@@ -71,37 +69,3 @@ def test_birth_date_and_gender_come_from_the_number():
     assert birth_date_of(VALID_X) == date(1949, 12, 31)
     assert gender_of(VALID_X) == "female"  # 17th digit 2
     assert gender_of(build_id_number("110101", date(1990, 1, 1), 1)) == "male"
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("+8613800138000", "+8613800138000"),  # +86 mobile
-        ("+86 138 0013 8000", "+8613800138000"),
-        ("13800138000", "+8613800138000"),  # bare 11 digits read as +86
-        ("138-0013-8000", "+8613800138000"),
-        ("008613800138000", "+8613800138000"),  # 00 international prefix
-        ("010-12345678", "+861012345678"),  # Beijing landline
-        ("(027) 8765 4321", "+862787654321"),  # Wuhan landline
-        ("+1 650 253 0000", "+16502530000"),  # foreign (US)
-        ("+44 20 7946 0958", "+442079460958"),  # foreign (UK)
-    ],
-)
-def test_phones_are_stored_e164(value, expected):
-    assert normalize_phone(value) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        ("", "Missing"),
-        ("garbage", "Not a phone number"),
-        ("12345", "Not a valid phone number"),
-        ("1380013800", "Not a valid phone number"),  # 10 digits
-        ("138001380001", "Not a valid phone number"),  # 12 digits
-        ("+86 123", "Not a valid phone number"),
-    ],
-)
-def test_bad_phones_are_rejected_with_a_message(value, message):
-    with pytest.raises(IdentityError, match=message):
-        normalize_phone(value)

@@ -1,6 +1,5 @@
 """Import (.xlsx/.csv) and export of the ledger, through the services and the CLI."""
 
-import csv
 from datetime import date
 
 import pytest
@@ -16,6 +15,8 @@ from flowmember.members.columns import ERRORS_HEADER, header_row
 from flowmember.members.identity import build_id_number
 from flowmember.members.ledger_io import export_members, import_members
 from flowmember.members.models import Member, MemberLocation
+
+from .conftest import write_csv
 
 
 def _row(n: int, org_code: str, **overrides) -> dict:
@@ -46,23 +47,8 @@ def _xlsx(path, rows: list[dict]):
     return path
 
 
-def _csv(path, rows: list[dict]):
-    keys = list(rows[0])
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(keys)
-        for r in rows:
-            writer.writerow([r.get(k, "") for k in keys])
-    return path
-
-
 def _count(model=Member) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def branch(make_org):
-    return make_org("branch", code="B1")
 
 
 BAD = {
@@ -106,7 +92,7 @@ def test_update_or_insert_by_id_number(tmp_path, branch, make_member):
         org=branch, id_number=build_id_number("420102", date(1990, 2, 2), 1), name="旧名字"
     )
     rows = [_row(1, "B1", birth_date=None), _row(2, "B1")]
-    path = _csv(tmp_path / "m.csv", rows)
+    path = write_csv(tmp_path / "m.csv", rows)
     report = import_members(SYSTEM, path)
     db.session.commit()
     assert (report.created, report.updated, report.unchanged) == (1, 1, 0)
@@ -118,7 +104,7 @@ def test_update_or_insert_by_id_number(tmp_path, branch, make_member):
 
 def test_duplicate_id_in_the_file_rejects_the_second(tmp_path, branch):
     rows = [_row(1, "B1"), _row(1, "B1", name="重复")]
-    report = import_members(SYSTEM, _csv(tmp_path / "d.csv", rows))
+    report = import_members(SYSTEM, write_csv(tmp_path / "d.csv", rows))
     assert report.created == 1
     assert "Same ID number as row 2" in report.rejected[0].error_text()
     assert (tmp_path / "d.rejected.csv").exists()
@@ -129,7 +115,7 @@ def test_org_outside_the_actors_subtree_is_rejected(tmp_path, make_org, make_use
     make_org("branch", code="THEIRS")
     secretary = make_user("secretary", mine)
     rows = [_row(1, "MINE"), _row(2, "THEIRS")]
-    report = import_members(secretary, _csv(tmp_path / "s.csv", rows))
+    report = import_members(secretary, write_csv(tmp_path / "s.csv", rows))
     assert report.created == 1
     assert "org" in report.rejected[0].errors
 
@@ -138,15 +124,14 @@ def test_location_columns_store_location_with_paper_consent(tmp_path, branch):
     from flowmember.members.services import has_location_consent
 
     rows = [_row(1, "B1", province_code="440000", city_code="440300")]
-    import_members(SYSTEM, _csv(tmp_path / "l.csv", rows))
+    import_members(SYSTEM, write_csv(tmp_path / "l.csv", rows))
     db.session.commit()
     member = db.session.scalars(select(Member)).one()
     assert member.city_code == "440300"
     assert has_location_consent(member.id)
     assert _count(MemberLocation) == 1
-    bad = import_members(
-        SYSTEM, _csv(tmp_path / "l2.csv", [_row(2, "B1", province_code="440000", city_code="1")])
-    )
+    rows = [_row(2, "B1", province_code="440000", city_code="1")]
+    bad = import_members(SYSTEM, write_csv(tmp_path / "l2.csv", rows))
     assert "location.city_code" in bad.rejected[0].errors
 
 

@@ -7,34 +7,13 @@ import io
 import re
 
 import pytest
-from flask import g
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from flowmember.extensions import db
 from flowmember.members.columns import header_row
 from flowmember.members.models import Member
-from tests.conftest import PASSWORD
-
-
-def _fresh_csrf() -> None:
-    g.pop("csrf_token", None)
-
-
-def _login(client, user):
-    _fresh_csrf()
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = client.post(
-        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-
-
-def _csrf(client, path):
-    _fresh_csrf()
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+from tests.conftest import browser_login, csrf_token, login
 
 
 @pytest.fixture
@@ -42,15 +21,10 @@ def branch(make_org):
     return make_org("branch", code="PB1")
 
 
-@pytest.fixture
-def secretary(make_user, branch):
-    return make_user("secretary", branch)
-
-
 def test_ledger_list_filters_and_detail(client, secretary, branch, make_member):
     a = make_member(org=branch, name="甲党员", category="migrant", flag_unreachable=True)
     b = make_member(org=branch, name="乙党员", category="graduate")
-    _login(client, secretary)
+    login(client, secretary)
     html = client.get("/members").get_data(as_text=True)
     assert "甲党员" in html and "乙党员" in html
     assert a.id_number not in html and a.masked_id_number in html
@@ -65,8 +39,8 @@ def test_ledger_list_filters_and_detail(client, secretary, branch, make_member):
 
 def test_full_id_on_the_detail_page_needs_a_reason(client, secretary, branch, make_member):
     m = make_member(org=branch)
-    _login(client, secretary)
-    token = _csrf(client, f"/members/{m.id}")
+    login(client, secretary)
+    token = csrf_token(client, f"/members/{m.id}")
     r = client.post(
         f"/members/{m.id}/id-number", data={"csrf_token": token, "reason": "Letter of proof"}
     )
@@ -74,8 +48,8 @@ def test_full_id_on_the_detail_page_needs_a_reason(client, secretary, branch, ma
 
 
 def test_create_form_saves_and_shows_field_errors(client, secretary, branch):
-    _login(client, secretary)
-    token = _csrf(client, "/members/new")
+    login(client, secretary)
+    token = csrf_token(client, "/members/new")
     form = {
         "csrf_token": token,
         "name": "表单党员",
@@ -108,7 +82,7 @@ def test_import_page_previews_then_imports(client, secretary, branch):
 
     from flowmember.members.identity import build_id_number
 
-    _login(client, secretary)
+    login(client, secretary)
     wb = Workbook()
     ws = wb.active
     ws.append(header_row())
@@ -140,7 +114,7 @@ def test_import_page_previews_then_imports(client, secretary, branch):
     data = io.BytesIO()
     wb.save(data)
     data.seek(0)
-    token = _csrf(client, "/members/import")
+    token = csrf_token(client, "/members/import")
     preview = client.post(
         "/members/import",
         data={"csrf_token": token, "file": (data, "ledger.xlsx")},
@@ -169,7 +143,7 @@ def test_import_page_previews_then_imports(client, secretary, branch):
 def test_member_activation_consent_and_profile(client, secretary, branch, make_member, api):
     member = make_member(org=branch, phone="+8613755556666")
     code = api.as_(secretary).post(f"/members/{member.id}/invitation").get_json()["code"]
-    token = _csrf(client, "/m/activate")
+    token = csrf_token(client, "/m/activate")
     r = client.post(
         "/m/activate",
         data={
@@ -182,9 +156,9 @@ def test_member_activation_consent_and_profile(client, secretary, branch, make_m
     assert r.status_code == 302 and r.headers["Location"].endswith("/m/consent")
     html = client.get("/m/profile").get_data(as_text=True)
     assert member.name in html and "/m/consent" in html
-    token = _csrf(client, "/m/consent")
+    token = csrf_token(client, "/m/consent")
     client.post("/m/consent", data={"csrf_token": token, "granted": "1"})
-    token = _csrf(client, "/m/profile")
+    token = csrf_token(client, "/m/profile")
     saved = client.post(
         "/m/profile", data={"csrf_token": token, "province_code": "510000", "city_code": "510100"}
     )
@@ -192,7 +166,7 @@ def test_member_activation_consent_and_profile(client, secretary, branch, make_m
     db.session.refresh(member)
     assert member.city_code == "510100"
     assert "成都市" in client.get("/m/profile").get_data(as_text=True)
-    token = _csrf(client, "/m/consent")
+    token = csrf_token(client, "/m/consent")
     client.post("/m/consent", data={"csrf_token": token, "granted": "0"})
     db.session.refresh(member)
     assert member.city_code is None
@@ -202,10 +176,7 @@ def test_member_pages_fit_a_phone(phone_page, make_member, make_member_user, bra
     member = make_member(org=branch)
     user = make_member_user(member)
     page = phone_page
-    page.goto("/login")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, user, "**/m")
     page.goto("/m/consent")
     page.click("#consent-grant button")
     page.goto("/m/profile")

@@ -8,23 +8,12 @@ import re
 from datetime import date
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from flowmember.core.audit import AuditEntry
 from flowmember.extensions import db
 from flowmember.members.models import Member, MemberStatusEvent
-from tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def branch(make_org):
-    return make_org("branch")
-
-
-@pytest.fixture
-def secretary(make_user, branch):
-    return make_user("secretary", branch)
+from tests.conftest import login, page_and_token
 
 
 @pytest.fixture
@@ -182,22 +171,6 @@ def test_a_clerk_may_not_edit_status(api, make_user, branch, make_member):
 # --- the member page goes through the same service ------------------------------------------------
 
 
-def _login(client, user):
-    g.pop("csrf_token", None)
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = client.post(
-        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-
-
-def _page(client, member_id: int) -> tuple[str, str]:
-    g.pop("csrf_token", None)
-    html = client.get(f"/members/{member_id}").get_data(as_text=True)
-    return html, re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
 def _options(html: str) -> list[str]:
     form = re.search(r'<select name="status">(.*?)</select>', html, re.S)
     return re.findall(r'<option value="([^"]+)"', form.group(1)) if form else []
@@ -207,8 +180,8 @@ def test_the_member_page_offers_only_a_death_and_refuses_a_removal(
     client, secretary, branch, make_member
 ):
     member = make_member(org=branch)
-    _login(client, secretary)
-    html, token = _page(client, member.id)
+    login(client, secretary)
+    html, token = page_and_token(client, f"/members/{member.id}")
     assert _options(html) == ["deceased"]
 
     response = client.post(
@@ -226,7 +199,7 @@ def test_the_member_page_offers_only_a_death_and_refuses_a_removal(
     )
     assert response.status_code == 302
     assert _status(member.id)[0] == "deceased"
-    html, _ = _page(client, member.id)
+    html, _ = page_and_token(client, f"/members/{member.id}")
     assert _options(html) == ["active"]  # the correction, and nothing else
 
 
@@ -234,7 +207,7 @@ def test_the_member_page_hides_the_form_when_nothing_may_be_edited(
     client, secretary, branch, make_member
 ):
     member = make_member(org=branch, status="removed", status_since=date(2026, 1, 5))
-    _login(client, secretary)
-    html, _ = _page(client, member.id)
+    login(client, secretary)
+    html, _ = page_and_token(client, f"/members/{member.id}")
     assert _options(html) == []
     assert 'action="status"' not in html and f"/members/{member.id}/status" not in html
