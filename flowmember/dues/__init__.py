@@ -1,10 +1,13 @@
 """Dues (党费), DOMAIN §6. Every fen right, explainable and never lost.
 
 Modules: rules (pure: monthly_dues, payee, paid_through, back-pay limit), models, services
-(bases, set-based assessment, paid-through, ledger balance; re-exports every interface other
-packages call), payments (staff payments, large dues, reversals, online orders and callbacks),
-exemptions, statement (the member's dues view), reports (collection, arrears, annual .xlsx,
-reconciliation), provider (payment-provider interface and the sandbox provider).
+(bases, set-based assessment, arrears, ledger balance), paid_through (the set-based
+paid-through and its recompute), payments (staff payments, large dues, reversals, online orders
+and callbacks), exemptions, statement (the member's dues view), reports (collection, arrears,
+annual .xlsx, reconciliation), provider (payment-provider interface and the sandbox provider).
+Other packages import each interface from the module that defines it; modules import in that
+order (rules, models, paid_through, services, statement, exemptions, payments, reports), never
+back.
 
 Decisions worth knowing:
 
@@ -34,7 +37,7 @@ Decisions worth knowing:
   党费交至 vouched by an old ledger or a paper letter), which counts unless an unpaid assessed
   month lies at or before it. NULL when nothing is settled before the first unpaid month. Kept
   current on payment, reversal, exemption approval, assessment and a change of the carried
-  month (the members package calls ``recompute_paid_through``);
+  month (the members package calls ``paid_through.recompute_paid_through``);
   ``recompute_paid_through(member_ids=None)`` rebuilds it set-based (``paid_through_expr``), and
   ``flowmember summaries rebuild --check`` proves it.
 - The books: assessments are the charges; ``dues_ledger`` holds append-only movements (payment

@@ -1,4 +1,5 @@
-"""Dues: API. Parse, call the service, commit, dump."""
+"""Dues: API. Parse, call the service, dump (the request commits, :mod:`flowmember.core.
+transaction`)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,21 @@ from sqlalchemy import select
 from flowmember.core import months
 from flowmember.core.api import Blueprint, QueryPage
 from flowmember.core.auth import (
+    STAFF,
+    WRITE_ROLES,
     current_actor,
     current_member,
     member_allowed,
     public,
     roles,
-    scoped,
 )
 from flowmember.core.errors import ValidationError
 from flowmember.core.idempotency import idempotent
 from flowmember.core.money import fmt
 from flowmember.core.time import today_local
-from flowmember.dues import common, exemptions, payments, reports, rules, services
+from flowmember.dues import common, exemptions, payments, reports, rules, services, statement
 from flowmember.dues.explain import rule_text
-from flowmember.dues.models import (
-    DuesBaseChange,
-    DuesExemption,
-    Payment,
-    PaymentOrder,
-    ReconciliationIssue,
-)
+from flowmember.dues.models import Payment
 from flowmember.dues.provider import SIGNATURE_HEADER
 from flowmember.dues.schemas import (
     DuesArrearsArgs,
@@ -54,7 +50,6 @@ from flowmember.extensions import db
 
 blp = Blueprint("dues", __name__, url_prefix="/api/v1", description="Dues")
 
-STAFF = ("admin", "secretary", "clerk")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -87,7 +82,6 @@ def put_base(args, member_id, year):
     """Fix a member's base for a year; after assessments of that year a pending change that
     applies from the month after approval"""
     result = services.set_base(current_actor(), member_id, year, args)
-    db.session.commit()
     change = result["change"]
     base = result["base"]
     return {
@@ -101,13 +95,11 @@ def put_base(args, member_id, year):
 
 
 @blp.route("/dues-base-changes/<int:change_id>/approve", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.response(200, DuesBaseChangeSchema)
 def approve_base_change(change_id):
     """Approve a mid-year base change (branch)"""
-    change = services.approve_base_change(current_actor(), change_id)
-    db.session.commit()
-    return change
+    return services.approve_base_change(current_actor(), change_id)
 
 
 @blp.route("/dues-base-changes", methods=["GET"])
@@ -116,8 +108,7 @@ def approve_base_change(change_id):
 @blp.paginate(QueryPage)
 def list_base_changes():
     """Mid-year base changes waiting for approval"""
-    stmt = select(DuesBaseChange).where(DuesBaseChange.status == "pending")
-    return scoped(stmt, DuesBaseChange, current_actor()).order_by(DuesBaseChange.id)
+    return services.pending_base_changes(current_actor())
 
 
 @blp.route("/dues/assess", methods=["POST"])
@@ -126,11 +117,10 @@ def list_base_changes():
 @blp.response(200, DuesAssessSchema)
 def assess(args):
     """Assess a month for the caller's subtree (or an org's); running it twice adds nothing"""
-    month = common.parse_month(args["month"])
+    month = args["month"]
     actor = current_actor()
     added = services.assess_month(actor, month, args.get("org_id"))
     missing = services.missing_bases(actor, month, args.get("org_id"))
-    db.session.commit()
     return {"assessed": added, "month": months.to_str(month), "missing_base": missing}
 
 
@@ -139,14 +129,14 @@ def assess(args):
 @blp.response(200)
 def member_dues(member_id):
     """A member's dues: paid-through, arrears, months with status and rule, receipts"""
-    return services.member_dues(common.get_member(current_actor(), member_id))
+    return statement.member_dues(common.get_member(current_actor(), member_id))
 
 
 @blp.route("/me/dues", methods=["GET"])
 @blp.response(200)
 def my_dues():
     """My dues: what I owe month by month and why"""
-    return services.member_dues(current_member())
+    return statement.member_dues(current_member())
 
 
 @blp.route("/members/<int:member_id>/payments", methods=["POST"])
@@ -156,7 +146,7 @@ def my_dues():
 @blp.response(201, DuesPaymentSchema)
 def record_payment(args, member_id):
     """Record a payment of one or more months (cash, bank, proxy, online)"""
-    payment = payments.record_payment(
+    return payments.record_payment(
         current_actor(),
         member_id,
         months_=args["months"],
@@ -166,8 +156,6 @@ def record_payment(args, member_id):
         paid_on=args.get("paid_on"),
         backpay_approved=args.get("backpay_approved", False),
     )
-    db.session.commit()
-    return payment
 
 
 @blp.route("/members/<int:member_id>/payments", methods=["GET"])
@@ -188,9 +176,7 @@ def list_payments(member_id):
 @blp.response(201, DuesPaymentSchema)
 def large_dues(args, member_id):
     """Record large dues (a voluntary single payment above 1,000 yuan), kept apart"""
-    payment = payments.record_large_dues(current_actor(), member_id, **args)
-    db.session.commit()
-    return payment
+    return payments.record_large_dues(current_actor(), member_id, **args)
 
 
 @blp.route("/payments/<int:payment_id>/reverse", methods=["POST"])
@@ -200,9 +186,7 @@ def large_dues(args, member_id):
 @blp.response(201, DuesPaymentSchema)
 def reverse(args, payment_id):
     """Reverse a payment with a new entry; its months are owed again"""
-    reversal = payments.reverse_payment(current_actor(), payment_id, args["reason"])
-    db.session.commit()
-    return reversal
+    return payments.reverse_payment(current_actor(), payment_id, args["reason"])
 
 
 @blp.route("/me/payments", methods=["POST"])
@@ -212,7 +196,6 @@ def reverse(args, payment_id):
 def my_order(args):
     """Pay months online: a pending order and the provider's pay page"""
     order = payments.create_order(current_actor(), current_member(), args["months"])
-    db.session.commit()
     return payments.order_view(order)
 
 
@@ -220,12 +203,7 @@ def my_order(args):
 @blp.response(200, DuesOrderSchema)
 def my_order_status(order_id):
     """One of my online orders"""
-    order = db.session.get(PaymentOrder, order_id)
-    if order is None or order.member_id != current_member().id:
-        from flowmember.core.errors import NotFound
-
-        raise NotFound("Order not found.")
-    return payments.order_view(order)
+    return payments.order_view(payments.member_order(current_member().id, order_id))
 
 
 @blp.route("/payments/callback/<provider>", methods=["POST"])
@@ -233,11 +211,9 @@ def my_order_status(order_id):
 @blp.response(200)
 def provider_callback(provider):
     """The payment provider's signed callback (X-Signature: hex HMAC-SHA256 of the body)"""
-    result = payments.handle_callback(
+    return payments.handle_callback(
         provider, request.get_data(cache=True), request.headers.get(SIGNATURE_HEADER)
     )
-    db.session.commit()
-    return result
 
 
 @blp.route("/members/<int:member_id>/dues-exemptions", methods=["POST"])
@@ -246,9 +222,7 @@ def provider_callback(provider):
 @blp.response(201, DuesExemptionSchema)
 def request_exemption(args, member_id):
     """Request a reduction or exemption for a range of months (pending approval)"""
-    exemption = exemptions.request_exemption(current_actor(), member_id, args)
-    db.session.commit()
-    return exemption
+    return exemptions.request_exemption(current_actor(), member_id, args)
 
 
 @blp.route("/dues-exemptions", methods=["GET"])
@@ -258,22 +232,17 @@ def request_exemption(args, member_id):
 @blp.paginate(QueryPage)
 def list_exemptions(args):
     """Reductions and exemptions in the caller's subtree"""
-    stmt = scoped(select(DuesExemption), DuesExemption, current_actor())
-    if args.get("status"):
-        stmt = stmt.where(DuesExemption.status == args["status"])
-    if args.get("member_id"):
-        stmt = stmt.where(DuesExemption.member_id == args["member_id"])
-    return stmt.order_by(DuesExemption.id.desc())
+    return exemptions.exemptions_query(
+        current_actor(), status=args.get("status"), member_id=args.get("member_id")
+    )
 
 
 @blp.route("/dues-exemptions/<int:exemption_id>/approve", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.response(200, DuesExemptionSchema)
 def approve_exemption(exemption_id):
     """Approve (admin; a branch secretary for retirees)"""
-    exemption = exemptions.approve_exemption(current_actor(), exemption_id)
-    db.session.commit()
-    return exemption
+    return exemptions.approve_exemption(current_actor(), exemption_id)
 
 
 @blp.route("/dues/arrears", methods=["GET"])
@@ -310,9 +279,9 @@ def _xlsx(content: bytes, name: str) -> Response:
 @blp.arguments(DuesReportArgs, location="query")
 def collection_xlsx(args):
     """The month's collection sheet (.xlsx)"""
-    if not args.get("month"):
+    if args.get("month") is None:
         raise ValidationError({"month": ["Required."]})
-    month = common.parse_month(args["month"])
+    month = args["month"]
     content = reports.collection_xlsx(current_actor(), month, args.get("org_id"))
     return _xlsx(content, f"dues-collection-{months.to_str(month)}.xlsx")
 
@@ -333,8 +302,7 @@ def annual_xlsx(args):
 @blp.paginate(QueryPage)
 def reconciliation():
     """Mismatches between provider orders and payments, newest first (never fixed by itself)"""
-    stmt = scoped(select(ReconciliationIssue), ReconciliationIssue, current_actor())
-    return stmt.order_by(ReconciliationIssue.id.desc())
+    return reports.reconciliation_issues(current_actor())
 
 
 @blp.route("/dues/reconciliation", methods=["POST"])
@@ -343,6 +311,4 @@ def reconciliation():
 @blp.response(200)
 def run_reconciliation(args):
     """Run the reconciliation for a day (default today)"""
-    result = reports.reconcile(args.get("as_of") or today_local())
-    db.session.commit()
-    return result
+    return reports.reconcile(args.get("as_of") or today_local())

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 from flowmember.core import months
-from flowmember.core.auth import get_scoped
-from flowmember.core.errors import PermissionDenied, ValidationError
+from flowmember.core.auth import Actor, get_scoped
 from flowmember.core.time import today_local
 from flowmember.members.models import Member
 
-STAFF = ("admin", "secretary", "clerk")
-
-
-def require_role(actor, *allowed: str) -> None:
-    if not actor.is_system and actor.role not in allowed:
-        raise PermissionDenied("Your role may not do this.")
-
 
 def current_month() -> int:
+    """This month (Asia/Shanghai) as a month index."""
     return months.of(today_local())
 
 
-def parse_month(text, field: str = "month") -> int:
-    try:
-        return months.parse(str(text) if text is not None else "")
-    except ValueError:
-        raise ValidationError({field: ["Not a month; expected YYYY-MM."]}) from None
-
-
-def get_member(actor, member_id: int) -> Member:
+def get_member(actor: Actor, member_id: int) -> Member:
+    """A member the actor may see (404 otherwise)."""
     return get_scoped(Member, member_id, actor, what="Member")

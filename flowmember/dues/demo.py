@@ -5,35 +5,36 @@ exemptions and one large-dues payment."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from flowmember.core import months
 from flowmember.core.auth import SYSTEM
-from flowmember.core.money import fmt
+from flowmember.core.money import from_fen
+from flowmember.dues import exemptions, payments, services
+from flowmember.dues.services import BaseInput
 from flowmember.extensions import db
 from flowmember.members.models import Category, MemberStatus
 
 
-def _base_for(member, rng) -> dict:
+def _base_for(member, rng) -> BaseInput:
     if member.retired:
-        return {"kind": "retired", "base": str(rng.choice([3800, 4600, 5200, 6100]))}
+        return {"kind": "retired", "base": Decimal(rng.choice([3800, 4600, 5200, 6100]))}
     if member.category == Category.migrant and rng.random() < 0.4:
-        amount = rng.choice(["0.20", "0.50", "1.00"])
-        return {"kind": "farmer", "base": "0", "farmer_amount": amount}
+        amount = Decimal(rng.choice(["0.20", "0.50", "1.00"]))
+        return {"kind": "farmer", "base": Decimal(0), "farmer_amount": amount}
     roll = rng.random()
     if roll < 0.08:
-        return {"kind": "unemployed", "base": "0"}
+        return {"kind": "unemployed", "base": Decimal(0)}
     if roll < 0.12:
-        return {"kind": "scholarship", "base": "3500.00"}
+        return {"kind": "scholarship", "base": Decimal("3500.00")}
     if roll < 0.30:
-        return {"kind": "self_employed", "base": f"{rng.randint(2500, 9000)}.00"}
+        return {"kind": "self_employed", "base": Decimal(rng.randint(2500, 9000))}
     base = rng.choice([2800, 3000, 4200, 5000, 6500, 9800, 12000])
-    return {"kind": "employed", "base": f"{base}.00"}
+    return {"kind": "employed", "base": Decimal(base)}
 
 
 def seed_demo(ctx) -> None:
     """Add this package's demo records (ctx: flowmember.demo.DemoContext)."""
-    from flowmember.dues import exemptions, payments, services
-
     rng = ctx.rng
     today = ctx.today
     current = months.of(today)
@@ -49,10 +50,10 @@ def seed_demo(ctx) -> None:
             SYSTEM,
             member.id,
             {
-                "from_month": months.to_str(max(first, current - 5)),
-                "to_month": months.to_str(current + 6),
+                "from_month": max(first, current - 5),
+                "to_month": current + 6,
                 "kind": kind,
-                "monthly": "0.50",
+                "monthly": Decimal("0.50"),
                 "reason": "长期患病，生活困难，经支部研究、上级党委批准"
                 if kind == "exempt"
                 else "下岗后收入较低，经支部研究、上级党委批准少交",
@@ -83,8 +84,8 @@ def seed_demo(ctx) -> None:
             payments.record_payment(
                 SYSTEM,
                 member.id,
-                months_=[months.to_str(m) for m in group],
-                amount=fmt(due),
+                months_=group,
+                amount=from_fen(due),
                 method=rng.choice(["cash", "bank", "bank", "proxy"]),
                 paid_on=paid_on,
                 backpay_approved=True,
@@ -93,7 +94,7 @@ def seed_demo(ctx) -> None:
     # One large-dues payment.
     if members:
         payments.record_large_dues(
-            SYSTEM, members[-1].id, amount="2000.00", method="bank", reference="大额党费"
+            SYSTEM, members[-1].id, amount=Decimal("2000.00"), method="bank", reference="大额党费"
         )
     db.session.flush()
     ctx.summary.append(

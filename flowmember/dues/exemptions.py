@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from decimal import Decimal
+from typing import NotRequired, TypedDict
+
+from sqlalchemy import Select, select
 
 from flowmember.core import audit
-from flowmember.core.auth import get_scoped
+from flowmember.core.auth import STAFF, WRITE_ROLES, Actor, get_scoped, require_role, scoped
 from flowmember.core.errors import Conflict, PermissionDenied, ValidationError
 from flowmember.core.money import to_fen
 from flowmember.core.time import now_utc
 from flowmember.dues import rules
-from flowmember.dues.common import STAFF, get_member, parse_month
-from flowmember.dues.common import require_role as _require_role
+from flowmember.dues.common import get_member
 from flowmember.dues.models import (
     ApprovalStatus,
     AssessmentStatus,
@@ -21,26 +23,42 @@ from flowmember.dues.models import (
     LedgerEntry,
     LedgerKind,
 )
+from flowmember.dues.paid_through import recompute_paid_through
+from flowmember.dues.services import base_in_force
 from flowmember.extensions import db
 from flowmember.members.models import Member
 
+#: An exemption covers at most this many months.
+MAX_EXEMPTION_MONTHS = 120
 
-def request_exemption(actor, member_id: int, data: dict) -> DuesExemption:
+
+class ExemptionInput(TypedDict):
+    """A requested reduction or exemption (``DuesExemptionArgs`` once loaded)."""
+
+    from_month: int
+    to_month: int
+    kind: str
+    monthly: NotRequired[Decimal | None]
+    reason: str
+
+
+def request_exemption(actor: Actor, member_id: int, data: ExemptionInput) -> DuesExemption:
     """A pending reduction or exemption for a range of months (branch decision)."""
-    _require_role(actor, *STAFF)
+    require_role(actor, STAFF)
     member = get_member(actor, member_id)
-    first = parse_month(data.get("from_month"), "from_month")
-    last = parse_month(data.get("to_month"), "to_month")
+    first, last = data["from_month"], data["to_month"]
     if last < first:
         raise ValidationError({"to_month": ["Must not be before from_month."]})
-    if last - first >= 120:
-        raise ValidationError({"to_month": ["At most 120 months at a time."]})
+    if last - first >= MAX_EXEMPTION_MONTHS:
+        raise ValidationError({"to_month": [f"At most {MAX_EXEMPTION_MONTHS} months at a time."]})
     kind = ExemptionKind(data["kind"])
     monthly = None
     if kind == ExemptionKind.reduced:
         if data.get("monthly") is None:
             raise ValidationError({"monthly": ["Required for a reduction."]})
-        monthly = to_fen(rules.parse_amount(data["monthly"], "monthly", allow_zero=False))
+        monthly = to_fen(data["monthly"])
+        if monthly <= 0:
+            raise ValidationError({"monthly": ["Must be > 0."]})
     reason = (data.get("reason") or "").strip()
     if not reason:
         raise ValidationError({"reason": ["Required."]})
@@ -71,16 +89,27 @@ def _is_retiree(member: Member, month: int) -> bool:
     """Retired, or paying dues as a retiree in ``month`` (the base in force then)."""
     if member.retired:
         return True
-    from flowmember.dues.services import base_in_force
-
     base = base_in_force(member.id, month)
     return base is not None and base.kind == rules.DuesKind.retired
 
 
-def approve_exemption(actor, exemption_id: int) -> DuesExemption:
+def exemptions_query(
+    actor: Actor, *, status: str | None = None, member_id: int | None = None
+) -> Select:
+    """Reductions and exemptions in the actor's subtree, newest first; only ``status`` or only
+    one member's when given."""
+    stmt = scoped(select(DuesExemption), DuesExemption, actor)
+    if status:
+        stmt = stmt.where(DuesExemption.status == status)
+    if member_id:
+        stmt = stmt.where(DuesExemption.member_id == member_id)
+    return stmt.order_by(DuesExemption.id.desc())
+
+
+def approve_exemption(actor: Actor, exemption_id: int) -> DuesExemption:
     """Approve (higher committee: admin; for retirees the branch secretary may). Months already
     assessed and not paid become exempt / reduced at once, with waiver entries in the ledger."""
-    _require_role(actor, "admin", "secretary")
+    require_role(actor, WRITE_ROLES)
     exemption = get_scoped(DuesExemption, exemption_id, actor, what="Exemption")
     member = db.session.get(Member, exemption.member_id)
     if actor.role == "secretary" and not _is_retiree(member, exemption.from_month):
@@ -126,8 +155,6 @@ def approve_exemption(actor, exemption_id: int) -> DuesExemption:
             )
         row.amount_fen = new_amount
     db.session.flush()
-    from flowmember.dues.services import recompute_paid_through
-
     recompute_paid_through([exemption.member_id])
     audit.record(
         actor,

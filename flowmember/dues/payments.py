@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
+from decimal import Decimal
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flowmember.core import audit, months
-from flowmember.core.auth import SYSTEM, get_scoped
+from flowmember.core.auth import STAFF, SYSTEM, WRITE_ROLES, Actor, get_scoped, require_role
 from flowmember.core.errors import (
     Conflict,
     FlowMemberError,
@@ -20,9 +21,11 @@ from flowmember.core.errors import (
     PermissionDenied,
     ValidationError,
 )
-from flowmember.core.money import fmt, to_fen
+from flowmember.core.money import fmt, from_fen, to_fen
+from flowmember.core.sequences import next_number
 from flowmember.core.time import now_utc, today_local
 from flowmember.dues import rules
+from flowmember.dues.common import current_month
 from flowmember.dues.models import (
     AssessmentStatus,
     DuesAssessment,
@@ -35,38 +38,17 @@ from flowmember.dues.models import (
     PaymentOrder,
     ReceiptCounter,
 )
+from flowmember.dues.paid_through import recompute_paid_through
 from flowmember.dues.provider import get_provider
+from flowmember.dues.services import arrears
+from flowmember.dues.statement import member_payee
 from flowmember.extensions import db
 from flowmember.members.models import Member
 from flowmember.orgs.models import Org
 
 #: A pending online order expires after this long.
 ORDER_TTL = timedelta(minutes=30)
-MAX_MONTHS = 24
 PAYMENT_FIELDS = ["kind", "receipt_no", "amount_fen", "method", "months", "paid_on", "reverses_id"]
-
-
-def _require_role(actor, *allowed: str) -> None:
-    if not actor.is_system and actor.role not in allowed:
-        raise PermissionDenied("Your role may not do this.")
-
-
-def _parse_months(values) -> list[int]:
-    if not isinstance(values, list | tuple) or not values:
-        raise ValidationError({"months": ["Give one or more months (YYYY-MM)."]})
-    if len(values) > MAX_MONTHS:
-        raise ValidationError({"months": [f"At most {MAX_MONTHS} months at a time."]})
-    parsed = []
-    for value in values:
-        try:
-            parsed.append(months.parse(str(value)))
-        except ValueError:
-            raise ValidationError(
-                {"months": [f"Not a month: {value!r}; expected YYYY-MM."]}
-            ) from None
-    if len(set(parsed)) != len(parsed):
-        raise ValidationError({"months": ["A month is listed twice."]})
-    return sorted(parsed)
 
 
 def _owed_rows(member_id: int, wanted: list[int], *, lock: bool) -> list[DuesAssessment]:
@@ -98,10 +80,10 @@ def _owed_rows(member_id: int, wanted: list[int], *, lock: bool) -> list[DuesAss
     return [rows[m] for m in wanted]
 
 
-def _check_backpay(actor, wanted: list[int], approved: bool) -> None:
-    current = months.of(today_local())
+def _check_backpay(actor: Actor, wanted: list[int], approved: bool) -> None:
+    current = current_month()
     old = [months.to_str(m) for m in wanted if rules.backpay_needs_approval(m, current)]
-    if approved and not actor.is_system and actor.role not in ("admin", "secretary"):
+    if approved and not actor.is_system and actor.role not in WRITE_ROLES:
         raise PermissionDenied("Only a secretary or an admin may approve back-payment.")
     if old and not approved:
         raise ValidationError(
@@ -115,30 +97,24 @@ def _check_backpay(actor, wanted: list[int], approved: bool) -> None:
 
 
 def next_receipt_no(org_id: int, year: int) -> str:
-    """The next number of the org's receipt series for the year (row-locked counter)."""
-    table = ReceiptCounter.__table__
-    bump = (
-        update(table)
-        .where(table.c.org_id == org_id, table.c.year == year)
-        .values(last=table.c.last + 1)
-        .returning(table.c.last)
-    )
-    seq = db.session.execute(bump).scalar()
-    if seq is None:
-        try:
-            with db.session.begin_nested():
-                db.session.execute(insert(table).values(org_id=org_id, year=year, last=1))
-            seq = 1
-        except IntegrityError:
-            seq = db.session.execute(bump).scalar()
+    """The next number of the org's receipt series for the year."""
+    seq = next_number(ReceiptCounter.__table__, "last", org_id=org_id, year=year)
     org = db.session.get(Org, org_id)
     return rules.receipt_number(org.code or f"ORG{org.id}", year, seq)
 
 
 def _receipted_payment(
-    actor, member: Member, *, kind: PaymentKind, fen: int, method, paid_on, reference, **extra
+    actor: Actor,
+    member: Member,
+    *,
+    kind: PaymentKind,
+    fen: int,
+    method: PaymentMethod,
+    paid_on: date | None,
+    reference: str | None,
+    **extra,
 ) -> Payment:
-    """A new payment row with the payee org's next receipt number (added, not flushed)."""
+    """A new payment row with the payee org's next receipt number (not yet added)."""
     paid_on = paid_on or today_local()
     if paid_on > today_local():
         raise ValidationError({"paid_on": ["Must not be in the future."]})
@@ -156,35 +132,44 @@ def _receipted_payment(
         created_at=now_utc(),
         **extra,
     )
-    db.session.add(payment)
     return payment
 
 
-def _payee_org(member: Member) -> int:
-    from flowmember.dues.services import member_payee
+def _insert(row: Payment, conflict: str) -> None:
+    """Add and flush ``row`` in a savepoint: a unique constraint it breaks is a 409, and the
+    caller's transaction stays usable."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise Conflict(conflict) from None
 
+
+def _payee_org(member: Member) -> int:
     return member_payee(member).org_id or member.org_id
 
 
 def record_payment(
-    actor,
+    actor: Actor,
     member_id: int,
     *,
-    months_: list,
-    amount,
-    method: str,
+    months_: list[int],
+    amount: Decimal,
+    method: PaymentMethod | str,
     reference: str | None = None,
     paid_on: date | None = None,
     backpay_approved: bool = False,
     order: PaymentOrder | None = None,
 ) -> Payment:
-    """Record a payment of whole months (one or several, e.g. a quarter). All months are paid
-    or none: 422 unknown months or a wrong amount, 409 a month already paid or exempt, 422 a
-    month more than 6 months back without ``backpay_approved`` (secretary or admin)."""
-    _require_role(actor, "admin", "secretary", "clerk")
+    """Record a payment of whole months (one or several, e.g. a quarter; distinct month
+    indexes, checked by the schema). All months are paid or none: 422 unknown months or a wrong
+    amount, 409 a month already paid or exempt, 422 a month more than
+    :data:`rules.BACKPAY_MONTHS` months back without ``backpay_approved`` (secretary or
+    admin)."""
+    require_role(actor, STAFF)
     member = get_scoped(Member, member_id, actor, what="Member")
-    wanted = _parse_months(months_)
-    fen = to_fen(rules.parse_amount(amount, "amount", allow_zero=False))
+    wanted = sorted(months_)
+    fen = to_fen(amount)
     method = PaymentMethod(method)
     if order is None:
         _check_backpay(actor, wanted, backpay_approved)
@@ -206,10 +191,7 @@ def record_payment(
         backpay_approved=bool(backpay_approved),
         order_id=order.id if order is not None else None,
     )
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise Conflict("This order already has a payment.") from None
+    _insert(payment, "This order already has a payment.")
     a = DuesAssessment.__table__
     settled = db.session.execute(
         update(a)
@@ -237,7 +219,7 @@ def record_payment(
         for r in rows
     )
     db.session.flush()
-    _recompute([member.id])
+    recompute_paid_through([member.id])
     audit.record(
         actor,
         "dues.payment",
@@ -248,38 +230,33 @@ def record_payment(
     return payment
 
 
-def _recompute(ids: list[int]) -> None:
-    from flowmember.dues.services import recompute_paid_through
-
-    recompute_paid_through(ids)
-
-
 def record_large_dues(
-    actor,
+    actor: Actor,
     member_id: int,
     *,
-    amount,
-    method: str,
+    amount: Decimal,
+    method: PaymentMethod | str,
     reference: str | None = None,
     paid_on: date | None = None,
 ) -> Payment:
     """A voluntary single payment above 1,000 yuan (大额党费): receipted, kept apart from the
     months and the monthly balance."""
-    _require_role(actor, "admin", "secretary", "clerk")
+    require_role(actor, STAFF)
     member = get_scoped(Member, member_id, actor, what="Member")
-    value = rules.parse_amount(amount, "amount", allow_zero=False)
-    if not rules.is_large_dues(value):
+    fen = to_fen(amount)
+    if not rules.is_large_dues(from_fen(fen)):
         raise ValidationError({"amount": ["Large dues are a single payment above 1000.00."]})
     payment = _receipted_payment(
         actor,
         member,
         kind=PaymentKind.large,
-        fen=to_fen(value),
+        fen=fen,
         method=PaymentMethod(method),
         paid_on=paid_on,
         reference=reference,
         months=[],
     )
+    db.session.add(payment)
     db.session.flush()
     db.session.add(
         LedgerEntry(
@@ -300,10 +277,10 @@ def record_large_dues(
     return payment
 
 
-def reverse_payment(actor, payment_id: int, reason: str) -> Payment:
+def reverse_payment(actor: Actor, payment_id: int, reason: str) -> Payment:
     """Undo a payment with a new, negative entry: its months become owed again (reduced months
     owe their reduced amount). Nothing is edited or deleted; a payment is reversed at most once."""
-    _require_role(actor, "admin", "secretary", "clerk")
+    require_role(actor, STAFF)
     original = get_scoped(Payment, payment_id, actor, what="Payment")
     reason = (reason or "").strip()
     if not reason:
@@ -328,11 +305,7 @@ def reverse_payment(actor, payment_id: int, reason: str) -> Payment:
         recorded_by_id=actor.id,
         created_at=now_utc(),
     )
-    db.session.add(reversal)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        raise Conflict("This payment is already reversed.") from None
+    _insert(reversal, "This payment is already reversed.")
     if original.kind == PaymentKind.large:
         db.session.add(
             LedgerEntry(
@@ -374,7 +347,7 @@ def reverse_payment(actor, payment_id: int, reason: str) -> Payment:
         for r in rows:
             db.session.expire(r)
         db.session.flush()
-        _recompute([original.member_id])
+        recompute_paid_through([original.member_id])
     member = db.session.get(Member, original.member_id)
     audit.record(
         actor,
@@ -390,10 +363,24 @@ def reverse_payment(actor, payment_id: int, reason: str) -> Payment:
 # --- online orders ---------------------------------------------------------------------------
 
 
-def create_order(actor, member: Member, months_: list, provider: str = "sandbox") -> PaymentOrder:
-    """A member's online order for unpaid months (pending; expires after 30 minutes)."""
-    wanted = _parse_months(months_)
-    current = months.of(today_local())
+def payable_online(member_id: int) -> list[tuple[int, int]]:
+    """The member's unpaid months that may be paid online, [(month index, fen)]: those not
+    more than :data:`rules.BACKPAY_MONTHS` months back (older ones are paid at the branch)."""
+    current = current_month()
+    return [
+        (month, fen)
+        for month, fen in arrears(member_id)
+        if not rules.backpay_needs_approval(month, current)
+    ]
+
+
+def create_order(
+    actor: Actor, member: Member, months_: list[int], provider: str = "sandbox"
+) -> PaymentOrder:
+    """A member's online order for unpaid months (distinct month indexes; pending, expires
+    after 30 minutes)."""
+    wanted = sorted(months_)
+    current = current_month()
     old = [months.to_str(m) for m in wanted if rules.backpay_needs_approval(m, current)]
     if old:
         raise ValidationError(
@@ -441,6 +428,14 @@ def create_order(actor, member: Member, months_: list, provider: str = "sandbox"
     return order
 
 
+def member_order(member_id: int | None, order_id: str) -> PaymentOrder:
+    """One of the member's own online orders (404 for anyone else's)."""
+    order = db.session.get(PaymentOrder, order_id)
+    if order is None or member_id is None or order.member_id != member_id:
+        raise NotFound("Order not found.")
+    return order
+
+
 def order_view(order: PaymentOrder) -> dict:
     return {
         "order_id": order.id,
@@ -459,19 +454,14 @@ def handle_callback(provider_name: str, raw_body: bytes, signature: str | None) 
     When the order's months were paid meanwhile by other means the order stays paid without a
     payment, for the reconciliation to list (staff refund by hand)."""
     provider = get_provider(provider_name)
-    data = provider.verify(raw_body, signature)
-    order_id = str(data.get("order_id") or "")
-    txn = str(data.get("provider_txn_id") or "")[:64]
-    status = data.get("status")
-    if not order_id or not txn or status not in ("SUCCESS", "FAIL"):
-        raise FlowMemberError("order_id, provider_txn_id and status SUCCESS|FAIL are required.")
+    callback = provider.verify(raw_body, signature)
+    order_id, txn, status = callback.order_id, callback.txn_id, callback.status
     order = db.session.get(PaymentOrder, order_id)
     if order is None or order.provider != provider.name:
         raise NotFound("Order not found.")
-    try:
-        fen = to_fen(rules.parse_amount(data.get("amount"), "amount"))
-    except ValidationError:
-        raise FlowMemberError("The amount is not a valid amount.") from None
+    if callback.amount is None:
+        raise FlowMemberError("The amount is not a valid amount.")
+    fen = to_fen(callback.amount)
     if fen != order.amount_fen:
         raise FlowMemberError(
             f"Amount mismatch: the order is {fmt(order.amount_fen)}, the callback says {fmt(fen)}."
@@ -487,22 +477,22 @@ def handle_callback(provider_name: str, raw_body: bytes, signature: str | None) 
         db.session.expire(order)
         return {"order_id": order_id, "status": order.status.value}
     try:
-        moved = db.session.execute(
-            update(t)
-            .where(
-                t.c.id == order_id,
-                t.c.status.in_([OrderStatus.pending.value, OrderStatus.expired.value]),
-            )
-            .values(
-                status=OrderStatus.paid.value,
-                provider_txn_id=txn,
-                paid_amount_fen=fen,
-                paid_at=now_utc(),
-            ),
-            execution_options={"synchronize_session": False},
-        ).rowcount
+        with db.session.begin_nested():
+            moved = db.session.execute(
+                update(t)
+                .where(
+                    t.c.id == order_id,
+                    t.c.status.in_([OrderStatus.pending.value, OrderStatus.expired.value]),
+                )
+                .values(
+                    status=OrderStatus.paid.value,
+                    provider_txn_id=txn,
+                    paid_amount_fen=fen,
+                    paid_at=now_utc(),
+                ),
+                execution_options={"synchronize_session": False},
+            ).rowcount
     except IntegrityError:
-        db.session.rollback()
         raise Conflict("This provider transaction was already used for another order.") from None
     db.session.expire(order)
     if not moved:
@@ -515,8 +505,8 @@ def handle_callback(provider_name: str, raw_body: bytes, signature: str | None) 
             payment = record_payment(
                 SYSTEM,
                 member.id,
-                months_=[months.to_str(m) for m in order.months],
-                amount=fmt(order.amount_fen),
+                months_=list(order.months),
+                amount=from_fen(order.amount_fen),
                 method="online",
                 reference=txn,
                 paid_on=today_local(),

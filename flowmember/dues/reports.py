@@ -6,14 +6,18 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased
 
 from flowmember.core import months
-from flowmember.core.auth import org_ids_in_scope, require_org_in_scope
+from flowmember.core.auth import Actor, org_ids_in_scope, require_org_in_scope, scoped
 from flowmember.core.money import from_fen
 from flowmember.core.time import LOCAL_TZ, now_utc
 from flowmember.dues import rules
+from flowmember.dues.explain import STATUS_LABELS
 from flowmember.dues.models import (
     AssessmentStatus,
     DuesAssessment,
@@ -29,7 +33,7 @@ from flowmember.members.models import Member
 from flowmember.orgs.models import Org
 
 
-def _org_ids(actor, org_id: int | None):
+def _org_ids(actor: Actor, org_id: int | None):
     """Subquery of org ids: the given org's subtree (checked in scope) or the actor's."""
     if org_id is not None:
         org = require_org_in_scope(actor, org_id)
@@ -39,7 +43,7 @@ def _org_ids(actor, org_id: int | None):
     return org_ids_in_scope(actor)
 
 
-def collection(actor, month: int, org_id: int | None = None) -> dict:
+def collection(actor: Actor, month: int, org_id: int | None = None) -> dict:
     """The month's collection sheet: one row per assessed member of the subtree with status,
     amount and receipt, plus totals (fen)."""
     stmt = (
@@ -77,7 +81,7 @@ def collection(actor, month: int, org_id: int | None = None) -> dict:
     return {"month": month, "rows": rows, "totals": totals}
 
 
-def arrears_list(actor, org_id: int | None = None, min_months: int = 1, limit: int = 500):
+def arrears_list(actor: Actor, org_id: int | None = None, min_months: int = 1, limit: int = 500):
     """Members of the subtree with unpaid months: [{member_id, name, org_name, months,
     first_month, total_fen}], most months first."""
     a = DuesAssessment
@@ -113,7 +117,7 @@ def arrears_list(actor, org_id: int | None = None, min_months: int = 1, limit: i
     ]
 
 
-def annual(actor, year: int, org_id: int | None = None) -> dict:
+def annual(actor: Actor, year: int, org_id: int | None = None) -> dict:
     """Per month of the year: assessed, collected, outstanding (fen), exempt count; and large
     dues — the figures a branch publishes to its members once a year."""
     first, last = months.index(year, 1), months.index(year, 12)
@@ -154,9 +158,6 @@ def annual(actor, year: int, org_id: int | None = None) -> dict:
 
 
 def _workbook():
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     wb = Workbook()
     return wb, wb.active, Font(bold=True)
 
@@ -167,11 +168,7 @@ def _save(wb) -> bytes:
     return buffer.getvalue()
 
 
-def collection_xlsx(actor, month: int, org_id: int | None = None) -> bytes:
-    from flask_babel import gettext as _
-
-    from flowmember.dues.explain import STATUS_LABELS
-
+def collection_xlsx(actor: Actor, month: int, org_id: int | None = None) -> bytes:
     data = collection(actor, month, org_id)
     wb, ws, bold = _workbook()
     ws.title = months.to_str(month)
@@ -207,9 +204,7 @@ def collection_xlsx(actor, month: int, org_id: int | None = None) -> bytes:
     return _save(wb)
 
 
-def annual_xlsx(actor, year: int, org_id: int | None = None) -> bytes:
-    from flask_babel import gettext as _
-
+def annual_xlsx(actor: Actor, year: int, org_id: int | None = None) -> bytes:
     data = annual(actor, year, org_id)
     wb, ws, bold = _workbook()
     ws.title = str(year)
@@ -252,6 +247,12 @@ def annual_xlsx(actor, year: int, org_id: int | None = None) -> bytes:
 
 
 # --- reconciliation --------------------------------------------------------------------------
+
+
+def reconciliation_issues(actor: Actor) -> Select:
+    """The mismatches stored in the actor's subtree, newest first."""
+    stmt = scoped(select(ReconciliationIssue), ReconciliationIssue, actor)
+    return stmt.order_by(ReconciliationIssue.id.desc())
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -21,6 +21,8 @@ FARMER_MAX = Decimal("1.00")
 FIXED_AMOUNT = Decimal("0.20")
 #: Back-payment normally covers at most this many months before the current one (DOMAIN §6).
 BACKPAY_MONTHS = 6
+#: A payment (or an online order) covers at most this many months at a time.
+MAX_PAY_MONTHS = 24
 #: Large dues (大额党费): a voluntary single extra payment above this amount.
 LARGE_DUES_THRESHOLD = Decimal("1000.00")
 
@@ -186,7 +188,8 @@ def rate_percent(rate: Decimal | None) -> str | None:
 
 
 def backpay_needs_approval(month: int, current_month: int) -> bool:
-    """A month more than :data:`BACKPAY_MONTHS` months before the current one needs approval."""
+    """A month more than :data:`BACKPAY_MONTHS` months before the current one needs approval
+    (staff record it with the branch's approval; a member cannot pay it online)."""
     return current_month - month > BACKPAY_MONTHS
 
 
@@ -249,7 +252,7 @@ def paid_through(months: dict[int, str], carried: int | None = None) -> int | No
 
     Months neither assessed nor covered by the carried month are no gap (nothing was owed).
     None when nothing is settled before F. Pure twin of the set-based SQL in
-    :func:`flowmember.dues.services.paid_through_expr`."""
+    :func:`flowmember.dues.paid_through.paid_through_expr`."""
     first_unpaid = min((m for m, s in months.items() if s in UNPAID_STATUSES), default=None)
     settled = [m for m, s in months.items() if s in SETTLED_STATUSES]
     if carried is not None:

@@ -1,28 +1,57 @@
-"""Dues: API input (*Args) and output (*Schema). Money travels as strings in yuan with two
-decimals ("12.50"); amounts come in as Raw and are checked by the rules, which name the field."""
+"""Dues: API input (*Args) and output (*Schema), also what the pages load their forms through.
+Months travel as ``"YYYY-MM"`` and come in as month indexes (:class:`~flowmember.core.fields.
+Month`); money travels as strings in yuan with two decimals (``"12.50"``) and comes in as
+``Decimal`` (:class:`~flowmember.core.fields.Yuan`). What an amount means (a farmer's amount
+between 0.20 and 1.00, a voluntary amount not below the dues) is the rules' business."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
 
-from flowmember.dues.rules import DuesKind
+from marshmallow import Schema, fields, validate
+from marshmallow import ValidationError as MarshmallowValidationError
+
+from flowmember.core.fields import Month, Yuan
+from flowmember.core.money import fmt
+from flowmember.core.months import to_str
+from flowmember.dues.rules import MAX_BASE, MAX_PAY_MONTHS, DuesKind
 
 KINDS = [k.value for k in DuesKind]
 METHODS = ["cash", "bank", "proxy", "online"]
-MONTH_RE = r"^\d{4}-\d{2}$"
+#: The smallest amount a payment can have.
+FEN = Decimal("0.01")
 
 
-def _month(**kw):
-    return fields.String(
-        validate=validate.Regexp(r"^\d{4}-\d{2}$", error="Expected YYYY-MM."), **kw
+_TOO_MANY = f"At most {MAX_PAY_MONTHS} months at a time."
+
+
+def _distinct(values: list) -> None:
+    if len(set(values)) != len(values):
+        raise MarshmallowValidationError("A month is listed twice.")
+
+
+def _pay_months(**kw) -> fields.List:
+    """Months to pay: one or more, at most :data:`MAX_PAY_MONTHS`, each once."""
+    return fields.List(
+        Month(),
+        validate=[
+            validate.Length(min=1, error="Give one or more months (YYYY-MM)."),
+            validate.Length(max=MAX_PAY_MONTHS, error=_TOO_MANY),
+            _distinct,
+        ],
+        **kw,
     )
 
 
 class DuesQuoteArgs(Schema):
-    base = fields.Raw(required=True, metadata={"description": 'Yuan per month, e.g. "4200.00"'})
+    base = Yuan(
+        required=True, maximum=MAX_BASE, metadata={"description": 'Yuan per month, e.g. "4200.00"'}
+    )
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    farmer_amount = fields.Raw(allow_none=True, metadata={"description": "0.20 to 1.00"})
-    voluntary = fields.Raw(allow_none=True, metadata={"description": "A larger monthly amount"})
+    farmer_amount = Yuan(allow_none=True, metadata={"description": "0.20 to 1.00"})
+    voluntary = Yuan(
+        allow_none=True, maximum=MAX_BASE, metadata={"description": "A larger monthly amount"}
+    )
 
 
 class DuesQuoteSchema(Schema):
@@ -44,7 +73,7 @@ class DuesBaseResultSchema(DuesQuoteSchema):
 
 
 class DuesAssessArgs(Schema):
-    month = _month(required=True)
+    month = Month(required=True)
     org_id = fields.Integer(allow_none=True)
 
 
@@ -55,8 +84,8 @@ class DuesAssessSchema(Schema):
 
 
 class DuesPaymentArgs(Schema):
-    months = fields.List(fields.String(), required=True)
-    amount = fields.Raw(required=True)
+    months = _pay_months(required=True)
+    amount = Yuan(required=True, minimum=FEN, maximum=MAX_BASE)
     method = fields.String(required=True, validate=validate.OneOf(METHODS))
     reference = fields.String(allow_none=True, validate=validate.Length(max=120))
     paid_on = fields.Date(allow_none=True)
@@ -64,7 +93,7 @@ class DuesPaymentArgs(Schema):
 
 
 class LargeDuesArgs(Schema):
-    amount = fields.Raw(required=True)
+    amount = Yuan(required=True, minimum=FEN, maximum=MAX_BASE)
     method = fields.String(required=True, validate=validate.OneOf(METHODS))
     reference = fields.String(allow_none=True, validate=validate.Length(max=120))
     paid_on = fields.Date(allow_none=True)
@@ -76,8 +105,8 @@ class DuesPaymentSchema(Schema):
     kind = fields.Function(lambda p: p.kind.value)
     member_id = fields.Integer()
     org_id = fields.Integer()
-    months = fields.Function(lambda p: [_to_str(m) for m in p.months or []])
-    amount = fields.Function(lambda p: _fmt(p.amount_fen))
+    months = fields.Function(lambda p: [to_str(m) for m in p.months or []])
+    amount = fields.Function(lambda p: fmt(p.amount_fen))
     method = fields.Function(lambda p: p.method.value)
     reference = fields.String(allow_none=True)
     paid_on = fields.Date()
@@ -91,7 +120,7 @@ class DuesReverseArgs(Schema):
 
 
 class DuesOrderArgs(Schema):
-    months = fields.List(fields.String(), required=True)
+    months = _pay_months(required=True)
 
 
 class DuesOrderSchema(Schema):
@@ -104,20 +133,20 @@ class DuesOrderSchema(Schema):
 
 
 class DuesExemptionArgs(Schema):
-    from_month = _month(required=True)
-    to_month = _month(required=True)
+    from_month = Month(required=True)
+    to_month = Month(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(["exempt", "reduced"]))
-    monthly = fields.Raw(allow_none=True)
+    monthly = Yuan(allow_none=True, minimum=FEN, maximum=MAX_BASE)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class DuesExemptionSchema(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
-    from_month = fields.Function(lambda e: _to_str(e.from_month))
-    to_month = fields.Function(lambda e: _to_str(e.to_month))
+    from_month = fields.Function(lambda e: to_str(e.from_month))
+    to_month = fields.Function(lambda e: to_str(e.to_month))
     kind = fields.Function(lambda e: e.kind.value)
-    monthly = fields.Function(lambda e: _fmt(e.monthly_fen))
+    monthly = fields.Function(lambda e: fmt(e.monthly_fen))
     reason = fields.String()
     status = fields.Function(lambda e: e.status.value)
     approved_at = fields.DateTime(allow_none=True)
@@ -133,16 +162,16 @@ class DuesBaseChangeSchema(Schema):
     member_id = fields.Integer()
     year = fields.Integer()
     kind = fields.Function(lambda c: c.kind.value)
-    base = fields.Function(lambda c: _fmt(c.base_fen))
-    monthly = fields.Function(lambda c: _fmt(c.monthly_fen))
+    base = fields.Function(lambda c: fmt(c.base_fen))
+    monthly = fields.Function(lambda c: fmt(c.monthly_fen))
     rule = fields.String()
     status = fields.Function(lambda c: c.status.value)
-    effective_month = fields.Function(lambda c: _to_str(c.effective_month))
+    effective_month = fields.Function(lambda c: to_str(c.effective_month))
 
 
 class DuesReportArgs(Schema):
     org_id = fields.Integer(allow_none=True)
-    month = _month()
+    month = Month()
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
 
 
@@ -163,19 +192,7 @@ class DuesIssueSchema(Schema):
     org_id = fields.Integer(allow_none=True)
     order_id = fields.String(allow_none=True)
     payment_id = fields.Integer(allow_none=True)
-    order_amount = fields.Function(lambda i: _fmt(i.order_amount_fen))
-    payment_amount = fields.Function(lambda i: _fmt(i.payment_amount_fen))
+    order_amount = fields.Function(lambda i: fmt(i.order_amount_fen))
+    payment_amount = fields.Function(lambda i: fmt(i.payment_amount_fen))
     detail = fields.String(allow_none=True)
     created_at = fields.DateTime()
-
-
-def _to_str(month):
-    from flowmember.core.months import to_str
-
-    return to_str(month)
-
-
-def _fmt(fen):
-    from flowmember.core.money import fmt
-
-    return fmt(fen)

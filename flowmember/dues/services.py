@@ -1,25 +1,37 @@
-"""Dues: bases, monthly assessment, paid-through, exemptions and the member's dues view.
+"""Dues: bases (yearly, with approved mid-year changes), the set-based monthly assessment, and
+the member's arrears and ledger.
 
-Payments, online orders and reversals live in :mod:`flowmember.dues.payments`; reconciliation
-and reports in :mod:`flowmember.dues.reports`. The interface names other packages call are all
-importable from here."""
+Elsewhere: paid-through in :mod:`flowmember.dues.paid_through`; payments, online orders and
+reversals in :mod:`flowmember.dues.payments`; reductions and exemptions in
+:mod:`flowmember.dues.exemptions`; the member's statement in :mod:`flowmember.dues.statement`;
+reports and reconciliation in :mod:`flowmember.dues.reports`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from decimal import Decimal
+from typing import NotRequired, TypedDict
 
-from sqlalchemy import Select, and_, case, false, func, literal, or_, select, true, update
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from flowmember.core import audit, months
-from flowmember.core.auth import SYSTEM, get_scoped, org_ids_in_scope, require_org_in_scope
+from flowmember.core.auth import (
+    STAFF,
+    SYSTEM,
+    WRITE_ROLES,
+    Actor,
+    get_scoped,
+    org_ids_in_scope,
+    require_org_in_scope,
+    require_role,
+    scoped,
+)
 from flowmember.core.db import UTCDateTime
 from flowmember.core.errors import Conflict, ValidationError
 from flowmember.core.money import to_fen
 from flowmember.core.time import now_utc, today_local
 from flowmember.dues import rules
-from flowmember.dues.common import STAFF, current_month, get_member
-from flowmember.dues.common import require_role as _require_role
+from flowmember.dues.common import current_month, get_member
 from flowmember.dues.models import (
     ApprovalStatus,
     AssessmentStatus,
@@ -31,6 +43,7 @@ from flowmember.dues.models import (
     LedgerEntry,
     LedgerKind,
 )
+from flowmember.dues.paid_through import recompute_paid_through
 from flowmember.extensions import db
 from flowmember.members.models import Member, MemberStatus
 from flowmember.orgs.models import Org
@@ -38,14 +51,24 @@ from flowmember.orgs.models import Org
 BASE_FIELDS = ["kind", "base_fen", "farmer_amount_fen", "voluntary_fen", "monthly_fen", "rule"]
 
 
-def _fen_or_none(value, field: str) -> int | None:
-    return None if value is None else to_fen(rules.parse_amount(value, field))
+class BaseInput(TypedDict):
+    """A declared base (``DuesQuoteArgs`` once loaded): yuan as ``Decimal``."""
+
+    base: Decimal
+    kind: str
+    farmer_amount: NotRequired[Decimal | None]
+    voluntary: NotRequired[Decimal | None]
+
+
+def _fen_or_none(value: Decimal | None) -> int | None:
+    return None if value is None else to_fen(value)
 
 
 # --- bases -----------------------------------------------------------------------------------
 
 
-def quote(data: dict) -> rules.Quote:
+def quote(data: BaseInput) -> rules.Quote:
+    """The monthly dues of a declared base (the rule checks the values and names a bad field)."""
     return rules.monthly_dues(
         data.get("base"),
         data.get("kind"),
@@ -54,14 +77,14 @@ def quote(data: dict) -> rules.Quote:
     )
 
 
-def set_base(actor, member_id: int, year: int, data: dict) -> dict:
+def set_base(actor: Actor, member_id: int, year: int, data: BaseInput) -> dict:
     """Fix a member's base for a year (PUT /members/{id}/dues-base/{year}).
 
     Before any month of that year is assessed the base is set at once (``status: applied``).
     Afterwards a change needs approval (``status: pending``): :func:`approve_base_change` applies
     it from the month after approval (DOMAIN §6: fixed for the year, mid-year change by approval
     from the next month). A newer pending change replaces an older one."""
-    _require_role(actor, *STAFF)
+    require_role(actor, STAFF)
     member = get_member(actor, member_id)
     this_year = today_local().year
     if not 2000 <= year <= this_year + 1:
@@ -69,9 +92,9 @@ def set_base(actor, member_id: int, year: int, data: dict) -> dict:
     q = quote(data)
     values = {
         "kind": rules.DuesKind(data["kind"]),
-        "base_fen": to_fen(rules.parse_amount(data["base"], "base")),
-        "farmer_amount_fen": _fen_or_none(data.get("farmer_amount"), "farmer_amount"),
-        "voluntary_fen": _fen_or_none(data.get("voluntary"), "voluntary"),
+        "base_fen": to_fen(data["base"]),
+        "farmer_amount_fen": _fen_or_none(data.get("farmer_amount")),
+        "voluntary_fen": _fen_or_none(data.get("voluntary")),
         "monthly_fen": q.monthly_fen,
         "rule": q.rule,
     }
@@ -137,13 +160,13 @@ def set_base(actor, member_id: int, year: int, data: dict) -> dict:
     return {"status": "pending", "quote": q, "base": existing, "change": change}
 
 
-def approve_base_change(actor, change_id: int) -> DuesBaseChange:
+def approve_base_change(actor: Actor, change_id: int) -> DuesBaseChange:
     """Approve a pending mid-year change: it applies from the month after approval (or after
     the last assessed month, whichever is later), DOMAIN §6. The year's ``DuesBase`` row is left
     as it was: the change row itself records the values in force from ``effective_month``, so
     every month is assessed with the base in force for that month (see :func:`base_in_force`)
     and months already assessed keep their amount."""
-    _require_role(actor, "admin", "secretary")
+    require_role(actor, WRITE_ROLES)
     change = get_scoped(DuesBaseChange, change_id, actor, what="Base change")
     if change.status != ApprovalStatus.pending:
         raise Conflict("This change is not pending.")
@@ -167,6 +190,12 @@ def approve_base_change(actor, change_id: int) -> DuesBaseChange:
         after=audit.snapshot(change, BASE_FIELDS + ["year", "member_id", "effective_month"]),
     )
     return change
+
+
+def pending_base_changes(actor: Actor) -> Select:
+    """Mid-year base changes in the actor's subtree waiting for approval, oldest first."""
+    stmt = select(DuesBaseChange).where(DuesBaseChange.status == ApprovalStatus.pending)
+    return scoped(stmt, DuesBaseChange, actor).order_by(DuesBaseChange.id)
 
 
 def base_in_force(member_id: int, month: int) -> DuesBase | DuesBaseChange | None:
@@ -214,7 +243,7 @@ def _changes_in_force(month: int):
 # --- assessment ------------------------------------------------------------------------------
 
 
-def _subtree_clause(actor, org_id: int | None, column):
+def _subtree_clause(actor: Actor, org_id: int | None, column):
     if org_id is not None:
         org = require_org_in_scope(actor, org_id)
         return column.in_(select(Org.id).where(Org.path.startswith(org.path)))
@@ -228,7 +257,7 @@ def _dialect_insert(table):
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
-def assess_month(actor, month: int, org_id: int | None = None) -> int:
+def assess_month(actor: Actor, month: int, org_id: int | None = None) -> int:
     """Assess ``month`` for every active member of the subtree (the whole tree for the system
     actor without ``org_id``): one INSERT ... SELECT ... ON CONFLICT DO NOTHING, so running it
     again assesses nothing twice. Returns the number of rows added.
@@ -241,7 +270,7 @@ def assess_month(actor, month: int, org_id: int | None = None) -> int:
       effective month on, the year's base before it (:func:`base_in_force`);
     - an approved exemption makes the month ``exempt`` (0) or ``reduced`` (the reduced amount).
     """
-    _require_role(actor, *STAFF)
+    require_role(actor, STAFF)
     a = DuesAssessment.__table__
     m = Member.__table__
     b = DuesBase.__table__
@@ -355,7 +384,9 @@ def _not_carried(carried_col, month: int):
     return or_(carried_col.is_(None), carried_col < month)
 
 
-def missing_bases(actor, month: int, org_id: int | None = None, limit: int = 200) -> list[int]:
+def missing_bases(
+    actor: Actor, month: int, org_id: int | None = None, limit: int = 200
+) -> list[int]:
     """Active members of the subtree who joined by ``month`` but have no base for its year:
     assessment skips them; staff see them listed to declare their base."""
     year = months.year_month(month)[0]
@@ -376,97 +407,7 @@ def missing_bases(actor, month: int, org_id: int | None = None, limit: int = 200
     return list(db.session.scalars(stmt))
 
 
-# --- paid-through ----------------------------------------------------------------------------
-
-
-def _settled_max(after=None):
-    """The last settled (paid or exempt) assessed month with no unpaid month before it, of the
-    member in the enclosing statement (correlated to ``members``); only months after ``after``
-    when given. The inner EXISTS is tied to the member through ``a.member_id``: SQLAlchemy
-    correlates a subquery only to the SELECT that immediately encloses it, so naming
-    ``members.id`` two levels down would put an uncorrelated ``members`` in its FROM (every
-    member's unpaid months would then count against everyone)."""
-    m = Member.__table__
-    a = DuesAssessment.__table__.alias("pt_a" if after is None else "pt_ac")
-    u = DuesAssessment.__table__.alias("pt_u" if after is None else "pt_uc")
-    unpaid_before = (
-        select(u.c.id)
-        .where(
-            u.c.member_id == a.c.member_id,
-            u.c.status.in_(rules.UNPAID_STATUSES),
-            u.c.month < a.c.month,
-        )
-        .exists()
-    )
-    where = [a.c.member_id == m.c.id, a.c.status.in_(rules.SETTLED_STATUSES), ~unpaid_before]
-    if after is not None:
-        where.append(a.c.month > after)
-    return select(func.max(a.c.month)).where(*where).scalar_subquery()
-
-
-def paid_through_expr():
-    """``members.paid_through_month`` computed from the assessments and the carried month, as a
-    SQL expression correlated to ``members`` (for an UPDATE of members or a SELECT from them).
-    Set-based twin of :func:`flowmember.dues.rules.paid_through`:
-
-    - a carried month with no unpaid assessed month at or before it counts as settled: the
-      answer is the last settled assessed month after it with no unpaid month before, else the
-      carried month itself;
-    - otherwise (nothing carried, or the books contradict it): the last settled assessed month
-      with no unpaid month before it, NULL when there is none."""
-    m = Member.__table__
-    carried = m.c.carried_paid_through_month
-    cu = DuesAssessment.__table__.alias("pt_cu")
-    unpaid_by_carried = (
-        select(cu.c.id)
-        .where(
-            cu.c.member_id == m.c.id,
-            cu.c.status.in_(rules.UNPAID_STATUSES),
-            cu.c.month <= carried,
-        )
-        .exists()
-    )
-    return case(
-        (
-            and_(carried.is_not(None), ~unpaid_by_carried),
-            func.coalesce(_settled_max(after=carried), carried),
-        ),
-        else_=_settled_max(),
-    )
-
-
-def recompute_paid_through(member_ids: Iterable[int] | Select | None = None) -> int:
-    """Set Member.paid_through_month from the assessments and the carried paid-through month,
-    set-based (:func:`paid_through_expr`, the rule of :func:`rules.paid_through`): the last
-    settled month M (paid or exempt, a reduced month once its reduced amount is paid, or the
-    carried month) with no unpaid assessed month at or before M; NULL when there is none.
-    ``member_ids``: ids, a SELECT of ids, or None for everyone. Returns the number of members
-    whose value changed. Call it after changing ``carried_paid_through_month``."""
-    m = Member.__table__
-    value = paid_through_expr()
-    differs = func.coalesce(m.c.paid_through_month, -1) != func.coalesce(value, -1)
-    options = {"synchronize_session": False}
-    ids = None
-    if isinstance(member_ids, Select):
-        statements = [update(m).where(m.c.id.in_(member_ids), differs)]
-    elif member_ids is not None:
-        ids = sorted(set(member_ids))
-        statements = [
-            update(m).where(m.c.id.in_(ids[i : i + 5000]), differs)
-            for i in range(0, len(ids), 5000)
-        ]
-    else:
-        statements = [update(m).where(differs)]
-    changed = 0
-    for stmt in statements:
-        stmt = stmt.values(paid_through_month=value)
-        result = db.session.execute(stmt, execution_options=options)
-        changed += result.rowcount or 0
-    wanted = set(ids) if ids is not None else None
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Member) and (wanted is None or obj.id in wanted):
-            db.session.expire(obj, ["paid_through_month"])
-    return changed
+# --- arrears and the ledger ----------------------------------------------------------------
 
 
 def arrears(member_id: int) -> list[tuple[int, int]]:
@@ -535,11 +476,6 @@ def ledger_balance(member_id: int) -> int:
     return int(charged) + int(moved)
 
 
-def system_assess(month: int | None = None) -> int:
-    """The scheduler's job (1st of each month, and catch-up): assess the current month."""
-    return assess_month(SYSTEM, month if month is not None else current_month())
-
-
 def assess_since_last(month: int, max_back: int = 12) -> tuple[int, list[int]]:
     """The monthly job and its catch-up: assess ``month`` and every month since the last
     assessed one that was missed (at most ``max_back`` months back). Returns (rows added, months
@@ -550,10 +486,3 @@ def assess_since_last(month: int, max_back: int = 12) -> tuple[int, list[int]]:
     first = month if latest is None else min(max(latest + 1, month - max_back), month)
     done = list(months.span(first, month))
     return sum(assess_month(SYSTEM, m) or 0 for m in done), done
-
-
-# Re-exported so that other packages find every dues interface here.
-from flowmember.dues.exemptions import approve_exemption, request_exemption  # noqa: E402, F401
-from flowmember.dues.payments import expire_pending_orders  # noqa: E402, F401
-from flowmember.dues.reports import reconcile  # noqa: E402, F401
-from flowmember.dues.statement import member_dues, member_payee  # noqa: E402, F401

@@ -8,18 +8,18 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from flowmember.core import months
-from flowmember.core.money import fmt
+from flowmember.core.money import fmt, from_fen
 from flowmember.core.time import today_local
-from flowmember.dues import rules
+from flowmember.dues import explain, rules
 from flowmember.dues.models import DuesAssessment, DuesBase, Payment, PaymentKind
+from flowmember.dues.services import base_in_force
 from flowmember.extensions import db
-from flowmember.members.models import Member
+from flowmember.members.models import Category, Member
 from flowmember.orgs.models import Org
 
 
 def member_payee(member: Member) -> rules.Payee:
-    from flowmember.members.models import Category
-
+    """Where the member pays (:func:`flowmember.dues.rules.payee` of the member's record)."""
     return rules.payee(
         relation_org_id=member.org_id,
         home_org_id=member.home_org_id,
@@ -28,12 +28,13 @@ def member_payee(member: Member) -> rules.Payee:
     )
 
 
+def _yuan_or_none(fen: int | None) -> Decimal | None:
+    return None if fen is None else from_fen(fen)
+
+
 def _base_view(member_id: int) -> dict | None:
     """The base in force this month (or, without a base this year, in December of the latest
     earlier year that has one), with the rule and its explanation."""
-    from flowmember.dues import explain
-    from flowmember.dues.services import base_in_force
-
     current = months.of(today_local())
     year = months.year_month(current)[0]
     latest_year = db.session.scalar(
@@ -50,10 +51,10 @@ def _base_view(member_id: int) -> dict | None:
         rate, capped, from_month = base.rate, base.capped, base.from_month
     else:  # an approved mid-year change
         q = rules.monthly_dues(
-            fmt(base.base_fen),
+            from_fen(base.base_fen),
             base.kind,
-            farmer_amount=None if base.farmer_amount_fen is None else fmt(base.farmer_amount_fen),
-            voluntary=None if base.voluntary_fen is None else fmt(base.voluntary_fen),
+            farmer_amount=_yuan_or_none(base.farmer_amount_fen),
+            voluntary=_yuan_or_none(base.voluntary_fen),
         )
         rate = str(q.rate) if q.rate is not None else None
         capped, from_month = q.capped, base.effective_month
@@ -76,8 +77,6 @@ def _base_view(member_id: int) -> dict | None:
 
 def member_dues(member: Member) -> dict:
     """Everything the member's dues page and GET /members/{id}/dues show."""
-    from flowmember.dues import explain
-
     rows = db.session.scalars(
         select(DuesAssessment)
         .where(DuesAssessment.member_id == member.id)

@@ -1,47 +1,73 @@
 """Dues: pages. The member's dues page (phone) with the sandbox cashier, and the staff pages:
 collection for the month, arrears, a member's dues (record payment, reversal, large dues,
-exemption, base), exemptions to approve and the reconciliation list."""
+exemption, base), exemptions to approve and the reconciliation list.
+
+Forms are loaded through the API's ``*Args`` schemas (:func:`flowmember.web.pages.load_form`),
+so a form and an API call give the same messages; the request commits (or not) in one place."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from marshmallow import EXCLUDE
 from sqlalchemy import select
 
 from flowmember.core import months
-from flowmember.core.auth import scoped
+from flowmember.core.auth import WRITE_ROLES
 from flowmember.core.errors import FlowMemberError
 from flowmember.core.money import fmt
 from flowmember.core.time import today_local
-from flowmember.dues import common, exemptions, explain, payments, reports, services
-from flowmember.dues.models import (
-    ApprovalStatus,
-    DuesBaseChange,
-    DuesExemption,
-    PaymentOrder,
-    ReconciliationIssue,
-)
+from flowmember.dues import common, exemptions, explain, payments, reports, services, statement
+from flowmember.dues.models import DuesExemption, OrderStatus
 from flowmember.dues.provider import PROVIDERS
-from flowmember.extensions import csrf, db
+from flowmember.dues.schemas import (
+    DuesArrearsArgs,
+    DuesAssessArgs,
+    DuesExemptionArgs,
+    DuesOrderArgs,
+    DuesPaymentArgs,
+    DuesQuoteArgs,
+    DuesReportArgs,
+    DuesReverseArgs,
+    LargeDuesArgs,
+)
+from flowmember.extensions import db
 from flowmember.members.models import Member
 from flowmember.orgs import services as orgs
-from flowmember.web import nav
-from flowmember.web.auth import member_required, staff_required
+from flowmember.web import nav, pages
 
-bp = Blueprint("dues_pages", __name__)
+bp = pages.blueprint("dues_pages", __name__)
+T = TypeVar("T")
 
 nav.staff("dues_pages.collection", _l("Dues"), order=40)
 nav.member("dues_pages.my_dues", _l("My dues"), order=30)
 
-
-@bp.before_request
-def protect_forms():
-    if request.method == "POST":
-        csrf.protect()
+#: Form fields as the pages label them (for error messages).
+LABELS = {
+    "month": _l("Month"),
+    "org_id": _l("Organisation"),
+    "min_months": _l("At least months unpaid"),
+    "months": _l("Months"),
+    "amount": _l("Amount"),
+    "method": _l("Method"),
+    "reference": _l("Reference"),
+    "paid_on": _l("Paid on"),
+    "year": _l("Year"),
+    "base": _l("Base (yuan per month)"),
+    "kind": _l("Kind"),
+    "farmer_amount": _l("Farmer amount (0.20 to 1.00)"),
+    "voluntary": _l("Voluntary monthly amount"),
+    "from_month": _l("From"),
+    "to_month": _l("To"),
+    "monthly": _l("Reduced monthly amount"),
+    "reason": _l("Reason"),
+}
 
 
 @bp.context_processor
@@ -55,16 +81,6 @@ def labels():
     }
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
-def _fail(exc: FlowMemberError) -> None:
-    db.session.rollback()
-    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
-    flash(f"{exc.message} {details}".strip(), "error")
-
-
 # --- member pages -----------------------------------------------------------------------------
 
 
@@ -76,57 +92,47 @@ def _my_member() -> Member:
 
 
 @bp.route("/m/dues")
-@member_required
+@pages.member_required
 def my_dues():
     member = _my_member()
-    dues = services.member_dues(member)
-    current = common.current_month()
-    payable = [a for a in dues["arrears"] if current - months.parse(a["month"]) <= 6]
-    return render_template("dues/my_dues.html", dues=dues, payable=payable)
+    return render_template(
+        "dues/my_dues.html",
+        dues=statement.member_dues(member),
+        payable=payments.payable_online(member.id),
+    )
 
 
 @bp.route("/m/dues/pay", methods=["POST"])
-@member_required
+@pages.member_required
 def my_pay():
     member = _my_member()
-    chosen = request.form.getlist("months")
-    try:
-        order = payments.create_order(_actor(), member, chosen)
-        db.session.commit()
-    except FlowMemberError as exc:
-        _fail(exc)
+
+    def act():
+        args = pages.load_form(DuesOrderArgs)
+        return payments.create_order(current_user, member, args["months"])
+
+    order = pages.attempt(act, LABELS)
+    if order is None:
         return redirect(url_for("dues_pages.my_dues"))
     return redirect(payments.order_view(order)["pay_url"])
 
 
-def _my_order(order_id: str) -> PaymentOrder:
-    order = db.session.get(PaymentOrder, order_id)
-    if order is None or order.member_id != current_user.member_id:
-        abort(404)
-    return order
-
-
 @bp.route("/m/pay/sandbox/<order_id>", methods=["GET", "POST"])
-@member_required
+@pages.member_required
 def sandbox_pay(order_id: str):
     """The sandbox provider's cashier: confirming posts the signed callback server-side, the
     way a real provider notifies the app."""
-    order = _my_order(order_id)
+    order = payments.member_order(current_user.member_id, order_id)
     if request.method == "POST":
         outcome = "FAIL" if request.form.get("outcome") == "fail" else "SUCCESS"
-        provider = PROVIDERS["sandbox"]
-        body, signature = provider.callback(
+        body, signature = PROVIDERS["sandbox"].callback(
             order.id, fmt(order.amount_fen), txn_id=f"SBX{secrets.token_hex(8)}", status=outcome
         )
-        try:
-            payments.handle_callback("sandbox", body, signature)
-            db.session.commit()
-        except FlowMemberError as exc:
-            _fail(exc)
+        paid = pages.attempt(lambda: payments.handle_callback("sandbox", body, signature), LABELS)
+        if paid is None:
             return redirect(url_for("dues_pages.sandbox_pay", order_id=order.id))
-        db.session.expire_all()
-        order = db.session.get(PaymentOrder, order_id)
-        if order.status.value == "paid":
+        db.session.refresh(order)
+        if order.status == OrderStatus.paid:
             flash(_("Payment received. Thank you."), "success")
         else:
             flash(_("The payment did not go through."), "error")
@@ -137,39 +143,28 @@ def sandbox_pay(order_id: str):
 # --- staff pages ------------------------------------------------------------------------------
 
 
-def _month_arg() -> int:
-    try:
-        return months.parse(request.args.get("month") or "")
-    except ValueError:
-        return common.current_month()
-
-
 def _org_choices():
-    return [node for node in orgs.subtree(current_user.org)]
-
-
-def _org_arg() -> int | None:
-    value = request.args.get("org_id", type=int)
-    return value
+    return list(orgs.subtree(current_user.org))
 
 
 @bp.route("/dues", methods=["GET", "POST"])
-@staff_required
+@pages.staff_required
 def collection():
-    month = _month_arg()
-    org_id = _org_arg()
+    shown = pages.load_query(DuesReportArgs, LABELS)
+    month, org_id = shown.get("month", common.current_month()), shown.get("org_id")
     if request.method == "POST":
-        try:
-            month = common.parse_month(request.form.get("month"))
-            added = services.assess_month(_actor(), month, request.form.get("org_id", type=int))
-            db.session.commit()
+
+        def act():
+            args = pages.load_form(DuesAssessArgs)
+            return args["month"], services.assess_month(current_user, **args)
+
+        if (done := pages.attempt(act, LABELS)) is not None:
+            month, added = done
             flash(_("Assessed %(count)s members.", count=added), "success")
-        except FlowMemberError as exc:
-            _fail(exc)
         return redirect(url_for("dues_pages.collection", month=months.to_str(month)))
     try:
-        data = reports.collection(_actor(), month, org_id)
-        missing = services.missing_bases(_actor(), month, org_id)
+        data = reports.collection(current_user, month, org_id)
+        missing = services.missing_bases(current_user, month, org_id)
     except FlowMemberError:
         abort(404)
     return render_template(
@@ -183,12 +178,12 @@ def collection():
 
 
 @bp.route("/dues/arrears")
-@staff_required
+@pages.staff_required
 def arrears():
-    org_id = _org_arg()
-    min_months = max(1, request.args.get("min_months", default=1, type=int) or 1)
+    args = pages.load_query(DuesArrearsArgs, LABELS)
+    org_id, min_months = args.get("org_id"), args.get("min_months", 1)
     try:
-        rows = reports.arrears_list(_actor(), org_id, min_months)
+        rows = reports.arrears_list(current_user, org_id, min_months)
     except FlowMemberError:
         abort(404)
     return render_template(
@@ -197,142 +192,109 @@ def arrears():
 
 
 @bp.route("/dues/members/<int:member_id>")
-@staff_required
+@pages.staff_required
 def member(member_id: int):
     try:
-        m = common.get_member(_actor(), member_id)
+        m = common.get_member(current_user, member_id)
     except FlowMemberError:
         abort(404)
-    dues = services.member_dues(m)
     return render_template(
         "dues/member.html",
         member=m,
-        dues=dues,
+        dues=statement.member_dues(m),
         kinds=list(explain.KIND_LABELS.items()),
         year=today_local().year,
         today=today_local(),
+        may_approve_backpay=pages.has_role(*WRITE_ROLES),
     )
 
 
-def _member_action(member_id: int, action) -> object:
-    try:
-        action()
-        db.session.commit()
-        flash(_("Saved."), "success")
-    except FlowMemberError as exc:
-        _fail(exc)
+def _member_action(member_id: int | None, action: Callable[[], object]):
+    pages.attempt(action, LABELS, _("Saved."))
     return redirect(url_for("dues_pages.member", member_id=member_id))
 
 
 @bp.route("/dues/members/<int:member_id>/payments", methods=["POST"])
-@staff_required
+@pages.staff_required
 def record_payment(member_id: int):
-    form = request.form
-
     def act():
-        paid_on = form.get("paid_on") or None
-        if paid_on:
-            from datetime import date
-
-            try:
-                paid_on = date.fromisoformat(paid_on)
-            except ValueError:
-                from flowmember.core.errors import ValidationError
-
-                raise ValidationError({"paid_on": ["Not a date."]}) from None
+        args = pages.load_form(DuesPaymentArgs)
         payments.record_payment(
-            _actor(),
+            current_user,
             member_id,
-            months_=form.getlist("months"),
-            amount=form.get("amount", ""),
-            method=form.get("method", "cash"),
-            reference=form.get("reference") or None,
-            paid_on=paid_on,
-            backpay_approved=form.get("backpay_approved") == "1",
+            months_=args["months"],
+            amount=args["amount"],
+            method=args["method"],
+            reference=args.get("reference"),
+            paid_on=args.get("paid_on"),
+            backpay_approved=args["backpay_approved"],
         )
 
     return _member_action(member_id, act)
 
 
 @bp.route("/dues/members/<int:member_id>/large-dues", methods=["POST"])
-@staff_required
+@pages.staff_required
 def large_dues(member_id: int):
-    form = request.form
-    return _member_action(
-        member_id,
-        lambda: payments.record_large_dues(
-            _actor(),
-            member_id,
-            amount=form.get("amount", ""),
-            method=form.get("method", "bank"),
-            reference=form.get("reference") or None,
-        ),
-    )
+    def act():
+        args = pages.load_form(LargeDuesArgs)
+        payments.record_large_dues(current_user, member_id, **args)
+
+    return _member_action(member_id, act)
 
 
 @bp.route("/dues/payments/<int:payment_id>/reverse", methods=["POST"])
-@staff_required
+@pages.staff_required
 def reverse(payment_id: int):
-    member_id = request.form.get("member_id", type=int)
-    return _member_action(
-        member_id,
-        lambda: payments.reverse_payment(_actor(), payment_id, request.form.get("reason", "")),
-    )
+    def act():
+        args = pages.load_form(DuesReverseArgs, unknown=EXCLUDE)  # and the page's member_id
+        payments.reverse_payment(current_user, payment_id, args["reason"])
+
+    return _member_action(request.form.get("member_id", type=int), act)
 
 
 @bp.route("/dues/members/<int:member_id>/exemptions", methods=["POST"])
-@staff_required
+@pages.staff_required
 def request_exemption(member_id: int):
-    data = {k: request.form.get(k) for k in ("from_month", "to_month", "kind", "reason")}
-    data["monthly"] = request.form.get("monthly") or None
-    if data["kind"] not in ("exempt", "reduced"):
-        data["kind"] = "exempt"
-    return _member_action(
-        member_id, lambda: exemptions.request_exemption(_actor(), member_id, data)
-    )
+    def act():
+        args = pages.load_form(DuesExemptionArgs)
+        exemptions.request_exemption(current_user, member_id, args)
+
+    return _member_action(member_id, act)
 
 
 @bp.route("/dues/members/<int:member_id>/base", methods=["POST"])
-@staff_required
+@pages.staff_required
 def set_base(member_id: int):
-    form = request.form
-    data = {"base": form.get("base", ""), "kind": form.get("kind", "")}
-    for key in ("farmer_amount", "voluntary"):
-        if form.get(key):
-            data[key] = form.get(key)
-    year = form.get("year", type=int) or today_local().year
-    return _member_action(member_id, lambda: services.set_base(_actor(), member_id, year, data))
+    year = request.form.get("year", type=int) or today_local().year
+
+    def act():
+        args = pages.load_form(DuesQuoteArgs, unknown=EXCLUDE)  # the form also has the year
+        services.set_base(current_user, member_id, year, args)
+
+    return _member_action(member_id, act)
 
 
 @bp.route("/dues/exemptions", methods=["GET", "POST"])
-@staff_required
+@pages.staff_required
 def exemption_list():
     if request.method == "POST":
-        try:
-            if request.form.get("what") == "base_change":
-                services.approve_base_change(_actor(), request.form.get("id", type=int))
-            else:
-                exemptions.approve_exemption(_actor(), request.form.get("id", type=int))
-            db.session.commit()
-            flash(_("Approved."), "success")
-        except FlowMemberError as exc:
-            _fail(exc)
+        ident = request.form.get("id", type=int)
+        if request.form.get("what") == "base_change":
+            pages.attempt(
+                lambda: services.approve_base_change(current_user, ident), LABELS, _("Approved.")
+            )
+        else:
+            pages.attempt(
+                lambda: exemptions.approve_exemption(current_user, ident), LABELS, _("Approved.")
+            )
         return redirect(url_for("dues_pages.exemption_list"))
-    actor = _actor()
     pending = db.session.scalars(
-        scoped(
-            select(DuesExemption).where(DuesExemption.status == ApprovalStatus.pending),
-            DuesExemption,
-            actor,
-        ).order_by(DuesExemption.id)
+        exemptions.exemptions_query(current_user, status="pending")
+        .order_by(None)
+        .order_by(DuesExemption.id)
     ).all()
-    changes = db.session.scalars(
-        scoped(
-            select(DuesBaseChange).where(DuesBaseChange.status == ApprovalStatus.pending),
-            DuesBaseChange,
-            actor,
-        ).order_by(DuesBaseChange.id)
-    ).all()
+    changes = db.session.scalars(services.pending_base_changes(current_user)).all()
     names = dict(
         db.session.execute(
             select(Member.id, Member.name).where(
@@ -344,11 +306,7 @@ def exemption_list():
 
 
 @bp.route("/dues/reconciliation")
-@staff_required
+@pages.staff_required
 def reconciliation():
-    issues = db.session.scalars(
-        scoped(select(ReconciliationIssue), ReconciliationIssue, _actor())
-        .order_by(ReconciliationIssue.id.desc())
-        .limit(200)
-    ).all()
-    return render_template("dues/reconciliation.html", issues=issues)
+    page = pages.paginate(reports.reconciliation_issues(current_user))
+    return render_template("dues/reconciliation.html", issues=page.items, page=page)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flowmember.core.months import index
-from flowmember.dues import services
+from flowmember.dues import paid_through, services
 from flowmember.dues.models import DuesAssessment, DuesBase, LedgerEntry
 from flowmember.extensions import db
 from flowmember.members.models import Member
@@ -283,9 +283,9 @@ def test_recompute_paid_through_rebuilds_the_summary(books, make_member):
     rows = db.session.scalars(select(DuesAssessment).order_by(DuesAssessment.month)).all()
     rows[0].status = "paid"
     db.session.flush()
-    assert services.recompute_paid_through() == 1
+    assert paid_through.recompute_paid_through() == 1
     assert db.session.get(Member, member.id).paid_through_month == index(2026, 9)
-    assert services.recompute_paid_through() == 0  # nothing to change
+    assert paid_through.recompute_paid_through() == 0  # nothing to change
 
 
 # --- exemptions -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ the same month at once record one payment."""
 
 from __future__ import annotations
 
-import threading
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -12,33 +12,11 @@ from flowmember.core.months import index
 from flowmember.dues.models import DuesAssessment, LedgerEntry, Payment, PaymentOrder
 from flowmember.dues.provider import PROVIDERS
 from flowmember.extensions import db
+from tests.conftest import run_together
 
 from .conftest import NOV, assess, set_base
 
 THREADS = 20
-
-
-def run_parallel(app, n: int, request) -> list:
-    """Run ``request(client)`` in n threads released together; each has its own app context
-    and test client (its own database connection)."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def work(i: int) -> None:
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            try:
-                results[i] = request(client)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_same_callback_twenty_times_in_parallel_pays_once(
@@ -61,7 +39,7 @@ def test_same_callback_twenty_times_in_parallel_pays_once(
         )
         return response.status_code, response.get_json()
 
-    results = run_parallel(app, THREADS, post)
+    results = run_together(app, [post] * THREADS)
     db.session.expire_all()
     assert [code for code, _ in results] == [200] * THREADS
     assert all(out["status"] == "paid" for _, out in results)
@@ -90,7 +68,7 @@ def test_two_clerks_paying_the_same_month_at_once_record_one_payment(
             headers={"Authorization": f"Bearer {token}"},
         ).status_code
 
-    results = run_parallel(app, 10, post)
+    results = run_together(app, [post] * 10)
     assert sorted(results) == [201] + [409] * 9
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
@@ -114,12 +92,8 @@ def test_overlapping_multi_month_payments_are_all_or_nothing(app, backend, books
         ["2026-09"],
         ["2026-11", "2026-06"],
     ]
-    lock = threading.Lock()
-    counter = iter(range(len(plans)))
 
-    def post(client):
-        with lock:
-            months = plans[next(counter)]
+    def post(months, client):
         response = client.post(
             f"/api/v1/members/{member_id}/payments",
             json={"months": months, "amount": f"{40 * len(months)}.00", "method": "cash"},
@@ -127,7 +101,7 @@ def test_overlapping_multi_month_payments_are_all_or_nothing(app, backend, books
         )
         return response.status_code, sorted(months)
 
-    results = run_parallel(app, len(plans), post)
+    results = run_together(app, [partial(post, months) for months in plans])
     assert {code for code, _ in results} <= {201, 409}
     db.session.expire_all()
     paid = db.session.scalars(select(Payment)).all()

@@ -12,7 +12,8 @@ from flowmember.core import months
 from flowmember.core.months import index
 from flowmember.dues import services
 from flowmember.dues.models import DuesAssessment
-from flowmember.dues.services import assess_month, paid_through_expr
+from flowmember.dues.paid_through import paid_through_expr, recompute_paid_through
+from flowmember.dues.services import assess_month
 from flowmember.extensions import db
 from flowmember.members.models import Member
 from tests import sqlscope
@@ -67,7 +68,7 @@ def test_one_members_old_arrears_never_pull_anothers_paid_through_back(api, book
         assert staff.get(f"/members/{member_id}").get_json()["paid_through"] == paid_through
         assert staff.get(f"/members/{member_id}/dues").get_json()["paid_through"] == paid_through
     # the nightly full recompute agrees with what each write kept current
-    services.recompute_paid_through()
+    recompute_paid_through()
     db.session.commit()
     for member_id, paid_through in expected.items():
         assert staff.get(f"/members/{member_id}").get_json()["paid_through"] == paid_through
@@ -136,17 +137,17 @@ def test_every_dues_statement_run_is_correlated(books, make_member):
         services.approve_base_change(SYSTEM, change["change"].id)
         assess_month(SYSTEM, OCT, books["a"].id)
         paid = payments.record_payment(
-            SYSTEM, member.id, months_=["2026-09", "2026-10"], amount="80.00", method="cash"
+            SYSTEM, member.id, months_=[SEP, OCT], amount="80.00", method="cash"
         )
         payments.reverse_payment(SYSTEM, paid.id, "wrong member")
         exemption = exemptions.request_exemption(
             SYSTEM,
             other.id,
-            {"from_month": "2026-09", "to_month": "2026-12", "kind": "exempt", "reason": "ill"},
+            {"from_month": SEP, "to_month": index(2026, 12), "kind": "exempt", "reason": "ill"},
         )
         exemptions.approve_exemption(SYSTEM, exemption.id)
         assess_month(SYSTEM, NOV)
-        services.recompute_paid_through()
+        recompute_paid_through()
         rebuild_summaries(check_only=True)
         rebuild_summaries()
     assert len(statements) > 20

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from flowmember.core.auth import SYSTEM
 from flowmember.core.errors import FlowMemberError
-from flowmember.core.months import index, to_str
+from flowmember.core.months import index
 from flowmember.dues import exemptions, payments, rules, services
 from flowmember.dues.models import DuesAssessment, Payment
 from flowmember.extensions import db
@@ -67,7 +67,7 @@ def apply(op, member, branch) -> None:
         payments.record_payment(
             SYSTEM,
             member.id,
-            months_=[to_str(m) for m in wanted],
+            months_=wanted,
             amount=f"{amount / 100:.2f}" if amount else "0.01",
             method="cash",
             backpay_approved=True,
@@ -84,8 +84,8 @@ def apply(op, member, branch) -> None:
             SYSTEM,
             member.id,
             {
-                "from_month": to_str(first),
-                "to_month": to_str(first + length),
+                "from_month": first,
+                "to_month": first + length,
                 "kind": ekind,
                 "monthly": f"{monthly / 100:.2f}",
                 "reason": "hardship",

@@ -3,38 +3,15 @@ and the staff pages (collection, assessment, arrears, payment, reversal, approva
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from flowmember.core.months import index
 from flowmember.dues.models import DuesAssessment, DuesExemption, Payment
 from flowmember.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import browser_login, login, page_and_token
 
 from .conftest import NOV, assess, set_base
-
-
-def _fresh_csrf() -> None:
-    g.pop("csrf_token", None)
-
-
-def _login(client, user):
-    _fresh_csrf()
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = client.post(
-        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-
-
-def _token(client, path) -> tuple[str, str]:
-    _fresh_csrf()
-    html = client.get(path).get_data(as_text=True)
-    return html, re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 @pytest.fixture
@@ -45,8 +22,8 @@ def owed(books):
 
 
 def test_member_pays_online_through_the_sandbox_cashier(client, owed, make_member_user):
-    _login(client, make_member_user(owed["member"]))
-    html, token = _token(client, "/m/dues")
+    login(client, make_member_user(owed["member"]))
+    html, token = page_and_token(client, "/m/dues")
     assert "360.00" in html  # owed
     assert "1%" in html  # the rule behind the amount (1% of the base), in any language
     # only the last 6 months are offered online
@@ -57,24 +34,24 @@ def test_member_pays_online_through_the_sandbox_cashier(client, owed, make_membe
     assert response.status_code == 302
     pay_url = response.headers["Location"]
     assert pay_url.startswith("/m/pay/sandbox/")
-    html, token = _token(client, pay_url)
+    html, token = page_and_token(client, pay_url)
     assert "80.00" in html
     response = client.post(pay_url, data={"csrf_token": token, "outcome": "success"})
     assert response.status_code == 302
     payment = db.session.scalars(select(Payment)).one()
     assert payment.method.value == "online"
-    html, _ = _token(client, "/m/dues")
+    html, _ = page_and_token(client, "/m/dues")
     assert payment.receipt_no in html
 
 
 def test_member_pages_are_for_members(client, owed):
-    _login(client, owed["clerk"])
+    login(client, owed["clerk"])
     assert client.get("/m/dues").status_code == 403
 
 
 def test_staff_collection_assess_and_arrears(client, owed):
-    _login(client, owed["clerk"])
-    html, token = _token(client, "/dues?month=2026-11")
+    login(client, owed["clerk"])
+    html, token = page_and_token(client, "/dues?month=2026-11")
     assert owed["member"].name in html
     assert "collection.xlsx?month=2026-11" in html
     response = client.post("/dues", data={"csrf_token": token, "month": "2026-12"})
@@ -85,16 +62,16 @@ def test_staff_collection_assess_and_arrears(client, owed):
         )
         == 1
     )
-    html, _ = _token(client, "/dues/arrears")
+    html, _ = page_and_token(client, "/dues/arrears")
     assert owed["member"].name in html
     assert "400.00" in html  # March to December
 
 
 def test_staff_record_and_reverse_a_payment(client, owed):
     member = owed["member"]
-    _login(client, owed["clerk"])
+    login(client, owed["clerk"])
     page = f"/dues/members/{member.id}"
-    html, token = _token(client, page)
+    html, token = page_and_token(client, page)
     assert "2026-11" in html
     response = client.post(
         f"/dues/members/{member.id}/payments",
@@ -107,7 +84,7 @@ def test_staff_record_and_reverse_a_payment(client, owed):
     )
     assert response.status_code == 302
     payment = db.session.scalars(select(Payment)).one()
-    html, token = _token(client, page)
+    html, token = page_and_token(client, page)
     assert payment.receipt_no in html
     # a wrong amount: an error shown, nothing written
     client.post(
@@ -115,7 +92,7 @@ def test_staff_record_and_reverse_a_payment(client, owed):
         data={"csrf_token": token, "months": ["2026-09"], "amount": "1.00", "method": "cash"},
     )
     assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
-    html, token = _token(client, page)
+    html, token = page_and_token(client, page)
     client.post(
         f"/dues/payments/{payment.id}/reverse",
         data={"csrf_token": token, "member_id": member.id, "reason": "Wrong member"},
@@ -128,8 +105,8 @@ def test_staff_record_and_reverse_a_payment(client, owed):
 
 def test_exemption_requested_and_approved_on_the_pages(client, owed):
     member = owed["member"]
-    _login(client, owed["admin"])
-    html, token = _token(client, f"/dues/members/{member.id}")
+    login(client, owed["admin"])
+    html, token = page_and_token(client, f"/dues/members/{member.id}")
     client.post(
         f"/dues/members/{member.id}/exemptions",
         data={
@@ -141,7 +118,7 @@ def test_exemption_requested_and_approved_on_the_pages(client, owed):
         },
     )
     exemption = db.session.scalars(select(DuesExemption)).one()
-    html, token = _token(client, "/dues/exemptions")
+    html, token = page_and_token(client, "/dues/exemptions")
     assert "Long illness" in html
     client.post("/dues/exemptions", data={"csrf_token": token, "id": exemption.id})
     db.session.expire_all()
@@ -154,11 +131,7 @@ def test_exemption_requested_and_approved_on_the_pages(client, owed):
 def test_member_pays_on_a_phone(phone_page, owed, make_member_user):
     user = make_member_user(owed["member"])
     page = phone_page
-    page.goto("/login?next=/m/dues")
-    page.fill("input[name=login]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/m/dues")
+    browser_login(page, user, "**/m/dues", path="/login?next=/m/dues")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.locator(".dues-owed strong").first.inner_text().endswith("360.00")
     # pay the months offered (the last 6)

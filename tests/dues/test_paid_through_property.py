@@ -30,7 +30,7 @@ from flowmember.checkins.summaries import rebuild_summaries
 from flowmember.core import months
 from flowmember.core.auth import SYSTEM
 from flowmember.core.errors import FlowMemberError
-from flowmember.dues import exemptions, payments, rules, services
+from flowmember.dues import exemptions, paid_through, payments, rules, services
 from flowmember.dues.models import DuesAssessment, Payment, PaymentKind
 from flowmember.extensions import db
 from flowmember.members import services as member_services
@@ -140,7 +140,7 @@ def _apply(op, members, branches) -> None:
         payments.record_payment(
             SYSTEM,
             member.id,
-            months_=[months.to_str(m) for m, _ in chosen],
+            months_=[m for m, _ in chosen],
             amount=f"{sum(fen for _, fen in chosen) / 100:.2f}",
             method="cash",
             backpay_approved=True,
@@ -164,8 +164,8 @@ def _apply(op, members, branches) -> None:
             SYSTEM,
             member.id,
             {
-                "from_month": months.to_str(first),
-                "to_month": months.to_str(min(first + length, NOV + 2)),
+                "from_month": first,
+                "to_month": min(first + length, NOV + 2),
                 "kind": ekind,
                 "monthly": monthly,
                 "reason": "hardship",
@@ -292,7 +292,7 @@ def test_paid_through_equals_the_rule_for_every_member(
         m = Member.__table__
         db.session.execute(update(m).where(m.c.id.in_(ids)).values(paid_through_month=NOV - 3))
         db.session.execute(update(m).where(m.c.id.in_(ids[::2])).values(paid_through_month=None))
-        services.recompute_paid_through()
+        paid_through.recompute_paid_through()
         _assert_agree(ids, "after recompute_paid_through() for everyone")
     finally:
         db.session.rollback()

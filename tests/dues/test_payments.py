@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flowmember.core.months import index
-from flowmember.dues import payments, services
+from flowmember.dues import payments, reports, services
 from flowmember.dues.models import (
     DuesAssessment,
     LedgerEntry,
@@ -335,7 +335,7 @@ def test_reconciliation_lists_an_online_payment_without_an_order(api, owed):
 
 
 def payments_reconcile(day):
-    result = services.reconcile(day)
+    result = reports.reconcile(day)
     db.session.commit()
     return result
 
