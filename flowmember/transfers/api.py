@@ -1,4 +1,5 @@
-"""Transfers: API (parse, call the service, commit, dump)."""
+"""Transfers: API (parse, call the service, dump). The request commits or rolls back in one
+place (:mod:`flowmember.core.transaction`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from flask.views import MethodView
 from flowmember.core.api import Blueprint, QueryPage
 from flowmember.core.auth import current_actor, current_member
 from flowmember.core.idempotency import idempotent
-from flowmember.extensions import db
-from flowmember.transfers import inflow, letters, services
+from flowmember.transfers import inflow, letters, queries, services
 from flowmember.transfers.schemas import (
     CancelArgs,
     HandoverArgs,
@@ -21,6 +21,7 @@ from flowmember.transfers.schemas import (
     ReissueArgs,
     ReturnArgs,
     TransferArgs,
+    TransferDetailSchema,
     TransferQueryArgs,
     TransferSchema,
 )
@@ -35,16 +36,14 @@ class Transfers(MethodView):
     @blp.paginate(QueryPage)
     def get(self, args):
         """Transfers out of and into the caller's subtree (?status=&overdue=true&direction=)"""
-        return services.list_query(current_actor(), **args)
+        return queries.list_query(current_actor(), **args)
 
     @idempotent
     @blp.arguments(TransferArgs)
     @blp.response(201, TransferSchema)
     def post(self, args):
         """Request a transfer of a member's relation (status requested)"""
-        t = services.request_transfer(current_actor(), **args)
-        db.session.commit()
-        return t
+        return services.request_transfer(current_actor(), **args)
 
 
 @blp.route("/transfers/inflow")
@@ -54,25 +53,21 @@ class Inflow(MethodView):
     @blp.response(201, TransferSchema)
     def post(self, args):
         """Register a member arriving with a paper letter from outside the system"""
-        t = inflow.register_inflow(current_actor(), args)
-        db.session.commit()
-        return t
+        return inflow.register_inflow(current_actor(), args)
 
 
 @blp.route("/transfers/<int:transfer_id>")
-@blp.response(200, TransferSchema)
+@blp.response(200, TransferDetailSchema)
 def get_transfer(transfer_id):
-    """One transfer"""
-    return services.get_transfer(current_actor(), transfer_id)
+    """One transfer, with the steps the caller may take on it (``allowed_actions``)"""
+    return queries.get_transfer(current_actor(), transfer_id)
 
 
 @blp.route("/transfers/<int:transfer_id>/approve", methods=["POST"])
 @blp.response(200, TransferSchema)
 def approve(transfer_id):
     """Approve (branch, then committee when leaving its tree); the last approval issues"""
-    t = services.approve(current_actor(), transfer_id)
-    db.session.commit()
-    return t
+    return services.approve(current_actor(), transfer_id)
 
 
 @blp.route("/transfers/<int:transfer_id>/receive", methods=["POST"])
@@ -80,9 +75,7 @@ def approve(transfer_id):
 @blp.response(200, TransferSchema)
 def receive(args, transfer_id):
     """Record the receipt; the member's org changes now"""
-    t = services.receive(current_actor(), transfer_id, **args)
-    db.session.commit()
-    return t
+    return services.receive(current_actor(), transfer_id, **args)
 
 
 @blp.route("/transfers/<int:transfer_id>/return", methods=["POST"])
@@ -90,9 +83,7 @@ def receive(args, transfer_id):
 @blp.response(200, TransferSchema)
 def return_letter(args, transfer_id):
     """Return the letter with a written reason"""
-    t = services.return_letter(current_actor(), transfer_id, **args)
-    db.session.commit()
-    return t
+    return services.return_letter(current_actor(), transfer_id, **args)
 
 
 @blp.route("/transfers/<int:transfer_id>/cancel", methods=["POST"])
@@ -100,9 +91,7 @@ def return_letter(args, transfer_id):
 @blp.response(200, TransferSchema)
 def cancel(args, transfer_id):
     """Cancel a transfer before its receipt"""
-    t = services.cancel(current_actor(), transfer_id, **args)
-    db.session.commit()
-    return t
+    return services.cancel(current_actor(), transfer_id, **args)
 
 
 @blp.route("/transfers/<int:transfer_id>/reissue", methods=["POST"])
@@ -110,9 +99,7 @@ def cancel(args, transfer_id):
 @blp.response(201, TransferSchema)
 def reissue(args, transfer_id):
     """Re-issue a returned or expired letter as a new transfer"""
-    t = services.reissue(current_actor(), transfer_id, **args)
-    db.session.commit()
-    return t
+    return services.reissue(current_actor(), transfer_id, **args)
 
 
 @blp.route("/transfers/<int:transfer_id>/archive-handover", methods=["POST"])
@@ -120,22 +107,14 @@ def reissue(args, transfer_id):
 @blp.response(201, HandoverSchema)
 def archive_handover(args, transfer_id):
     """Record the member archive's handover (items, time, place, both handlers)"""
-    row = inflow.record_handover(current_actor(), transfer_id, **args)
-    db.session.commit()
-    return row
+    return inflow.record_handover(current_actor(), transfer_id, **args)
 
 
 @blp.route("/transfers/<int:transfer_id>/archive-handovers")
 @blp.response(200, HandoverSchema(many=True))
 def archive_handovers(transfer_id):
     """The archive handovers recorded for a transfer"""
-    from sqlalchemy import select
-
-    from flowmember.transfers.models import ArchiveHandover
-
-    t = services.get_transfer(current_actor(), transfer_id)
-    stmt = select(ArchiveHandover).where(ArchiveHandover.transfer_id == t.id)
-    return db.session.scalars(stmt.order_by(ArchiveHandover.id)).all()
+    return queries.handovers(queries.get_transfer(current_actor(), transfer_id))
 
 
 @blp.route("/transfers/<int:transfer_id>/letter")
@@ -151,9 +130,8 @@ def archive_handovers(transfer_id):
 def letter(transfer_id):
     """The printable letter of introduction (stub, letter, receipt), A4 HTML; an audited read"""
     actor = current_actor()
-    t = services.printable(actor, transfer_id)
+    t = letters.printable(actor, transfer_id)
     html = render_template("transfers/letter.html", **letters.letter_context(actor, t))
-    db.session.commit()
     return html, 200, {"Content-Type": "text/html; charset=utf-8"}
 
 
@@ -161,7 +139,7 @@ def letter(transfer_id):
 @blp.response(200, LetterSchema(many=True))
 def my_letters():
     """The member's own letters and their status"""
-    return services.member_letters(current_member().id)
+    return queries.member_letters(current_member().id)
 
 
 @blp.route("/me/transfers")
@@ -173,6 +151,4 @@ class MyTransfers(MethodView):
         """A member asks for the transfer of their own relation"""
         actor = current_actor()
         args["member_id"] = current_member().id
-        t = services.request_transfer(actor, **args)
-        db.session.commit()
-        return t
+        return services.request_transfer(actor, **args)

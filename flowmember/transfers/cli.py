@@ -12,10 +12,13 @@ from datetime import date
 import click
 from flask.cli import with_appcontext
 
+from flowmember.core.time import today_local
+from flowmember.core.transaction import committed
+from flowmember.transfers.queries import overdue
+from flowmember.transfers.services import mark_expired
+
 
 def _as_of(value: str | None) -> date:
-    from flowmember.core.time import today_local
-
     if not value:
         return today_local()
     try:
@@ -34,8 +37,6 @@ def transfers_group():
 @with_appcontext
 def overdue_command(as_of):
     """List letters past validity without receipt, and receipts 30 days late."""
-    from flowmember.transfers.services import overdue
-
     day = _as_of(as_of)
     rows = overdue(day)
     for t in rows:
@@ -50,13 +51,10 @@ def overdue_command(as_of):
 @transfers_group.command("mark-expired")
 @click.option("--as-of", default=None, help="Date (YYYY-MM-DD); default today in Asia/Shanghai.")
 @with_appcontext
+@committed
 def mark_expired_command(as_of):
     """Store 'expired' on issued letters past their last valid day."""
-    from flowmember.extensions import db
-    from flowmember.transfers.services import mark_expired
-
     count = mark_expired(_as_of(as_of))
-    db.session.commit()
     click.echo(f"marked {count} letters expired")
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flowmember.core import audit, months
-from flowmember.core.errors import PermissionDenied, ValidationError
+from flowmember.core.auth import STAFF, WRITE_ROLES, Actor, require_role
+from flowmember.core.errors import ValidationError
 from flowmember.core.time import today_local
 from flowmember.extensions import db
+from flowmember.members.models import Category
+from flowmember.members.services import MemberInput, create_member
 from flowmember.transfers import rules
 from flowmember.transfers.models import (
     ArchiveHandover,
@@ -17,6 +20,8 @@ from flowmember.transfers.models import (
     Transfer,
     TransferStatus,
 )
+from flowmember.transfers.permissions import check_status
+from flowmember.transfers.queries import get_transfer
 
 INFLOW_FIELDS = (
     "letter_no",
@@ -30,7 +35,22 @@ INFLOW_FIELDS = (
 )
 
 
-def register_inflow(actor, data: dict) -> Transfer:
+class InflowInput(MemberInput, total=False):
+    """What :class:`flowmember.transfers.schemas.InflowArgs` loads: the member's fields (the
+    letter's dues paid through, 党费交至, is the member's ``dues_paid_through``) and what the paper
+    letter says."""
+
+    letter_no: str
+    from_org_name: str
+    received_on: date | None
+    issued_on: date | None
+    validity_days: int | None
+    reason_kind: ReasonKind
+    identity_checked: bool
+    identity_check_note: str | None
+
+
+def register_inflow(actor: Actor, data: InflowInput) -> Transfer:
     """Register a member arriving with a paper letter from an org outside the system, after the
     talk that checks their identity against the archive (DOMAIN §7). Creates the member
     (category inflow) in ``org_id`` and a received inflow transfer recording the letter.
@@ -39,10 +59,9 @@ def register_inflow(actor, data: dict) -> Transfer:
     starts there (DOMAIN §8); the letter's dues paid through (党费交至, ``dues_paid_through``, a
     month index) is recorded as the member's carried paid-through month (not in the future, not
     before joining: 422 on ``dues_paid_through``)."""
-    if not actor.is_system and actor.role not in ("admin", "secretary"):
-        raise PermissionDenied("Your role may not do this.")
-    data = dict(data)
-    letter = {k: data.pop(k) for k in INFLOW_FIELDS if k in data}
+    require_role(actor, WRITE_ROLES)
+    member_data: MemberInput = {k: v for k, v in data.items() if k not in INFLOW_FIELDS}
+    letter = {k: data[k] for k in INFLOW_FIELDS if k in data}
     errors = {}
     if not (letter.get("letter_no") or "").strip():
         errors["letter_no"] = ["Required."]
@@ -63,11 +82,9 @@ def register_inflow(actor, data: dict) -> Transfer:
     if errors:
         raise ValidationError(errors)
 
-    from flowmember.members.services import create_member
-
-    data["category"] = "inflow"
-    data.setdefault("home_org_name", letter["from_org_name"].strip())
-    member = create_member(actor, data)
+    member_data["category"] = Category.inflow
+    member_data.setdefault("home_org_name", letter["from_org_name"].strip())
+    member = create_member(actor, member_data)
     member.org_since_month = months.of(received_on)
     db.session.flush()
     t = Transfer(
@@ -88,7 +105,7 @@ def register_inflow(actor, data: dict) -> Transfer:
         member_name=member.name,
         received_on=received_on,
         receipt_kind=ReceiptKind.inflow,
-        received_by_id=getattr(actor, "id", None),
+        received_by_id=actor.id,
         identity_checked=True,
         identity_check_note=(letter.get("identity_check_note") or "").strip() or None,
     )
@@ -112,7 +129,7 @@ def register_inflow(actor, data: dict) -> Transfer:
 
 
 def record_handover(
-    actor,
+    actor: Actor,
     transfer_id: int,
     *,
     items: list[str],
@@ -122,10 +139,7 @@ def record_handover(
     received_by: str,
 ) -> ArchiveHandover:
     """The written handover of the member archive: items, time, place, both handlers."""
-    from flowmember.transfers.services import _check, get_transfer
-
-    if not actor.is_system and actor.role not in ("admin", "secretary", "clerk"):
-        raise PermissionDenied("Your role may not do this.")
+    require_role(actor, STAFF)
     t = get_transfer(actor, transfer_id)
     items = [i.strip() for i in items or [] if i and i.strip()]
     errors = {}
@@ -138,15 +152,15 @@ def record_handover(
         errors["received_by"] = ["Required."]
     if errors:
         raise ValidationError(errors)
-    _check(t, "archive_handover")
+    check_status(t, "archive_handover")
     row = ArchiveHandover(
         transfer_id=t.id,
         items=items,
-        handed_at=handed_at,
+        handed_at=handed_at.astimezone(UTC),
         place=place.strip(),
         handed_over_by=handed_over_by.strip(),
         received_by=received_by.strip(),
-        recorded_by_id=getattr(actor, "id", None),
+        recorded_by_id=actor.id,
     )
     db.session.add(row)
     db.session.flush()

@@ -1,62 +1,54 @@
 """Letters of introduction: numbering and the printable letter.
 
 Overdue letters reach staff through ``jobs/transfer_overdue.py`` (the reminders job), which
-reads :func:`flowmember.transfers.services.overdue`."""
+reads the same rule as :func:`flowmember.transfers.queries.overdue`."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 
 from flowmember.core import audit, months
+from flowmember.core.auth import Actor
 from flowmember.core.errors import Conflict
+from flowmember.core.sequences import next_number
 from flowmember.core.time import today_local
 from flowmember.extensions import db
 from flowmember.members.models import Member
 from flowmember.orgs.models import Org
 from flowmember.transfers import rules
-from flowmember.transfers.models import LetterCounter, Transfer
-
-_COUNTERS = LetterCounter.__table__
-#: Built once: bump the (committee, year) counter and return the new number.
-_BUMP = (
-    update(_COUNTERS)
-    .where(_COUNTERS.c.committee_id == bindparam("cid"), _COUNTERS.c.year == bindparam("yr"))
-    .values(last_seq=_COUNTERS.c.last_seq + 1)
-    .returning(_COUNTERS.c.last_seq)
-)
+from flowmember.transfers.models import Direction, LetterCounter, Transfer
+from flowmember.transfers.permissions import check_status
+from flowmember.transfers.queries import get_transfer
 
 
 def allocate_letter_no(committee_id: int, issued_on: date) -> tuple[int, int, str]:
     """The committee's next number for the year: ``(year, seq, letter_no)``.
 
-    One counter row per (committee, year), bumped by a single UPDATE that holds the row lock
-    until commit, so concurrent issues queue; the unique constraint on the transfers table is
-    the last guard."""
+    One series per (committee, year) (:func:`flowmember.core.sequences.next_number`); the unique
+    constraint on the transfers table is the last guard."""
     year = issued_on.year
-    params = {"cid": committee_id, "yr": year}
-    seq = db.session.execute(_BUMP, params).scalar()
-    if seq is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(LetterCounter(committee_id=committee_id, year=year, last_seq=0))
-        except IntegrityError:
-            pass  # another transaction created it first; its row lock now orders us
-        seq = db.session.execute(_BUMP, params).scalar()
-    if seq is None:  # pragma: no cover
-        raise Conflict("Could not allocate a letter number; retry.")
+    seq = next_number(LetterCounter.__table__, "last_seq", committee_id=committee_id, year=year)
     code = db.session.execute(select(Org.code).where(Org.id == committee_id)).scalar()
     prefix = code or f"C{committee_id}"
     return year, seq, rules.letter_no(prefix, year, seq)
+
+
+def printable(actor: Actor, transfer_id: int) -> Transfer:
+    """A letter this system issued, in a state that has a letter (else 409)."""
+    t = get_transfer(actor, transfer_id)
+    if t.direction != Direction.out:
+        raise Conflict("This transfer came in on a paper letter; there is no letter to print.")
+    check_status(t, "letter")
+    return t
 
 
 STAGE_ZH = {"probationary": "预备党员", "full": "正式党员"}
 GENDER_ZH = {"male": "男", "female": "女"}
 
 
-def letter_context(actor, t: Transfer, *, reason: str = "print letter") -> dict:
+def letter_context(actor: Actor, t: Transfer, *, reason: str = "print letter") -> dict:
     """Everything the printed letter shows. The full ID number is printed, so each rendering
     is an audited read."""
     member = db.session.get(Member, t.member_id)

@@ -1,4 +1,4 @@
-"""Transfers: tables.
+"""Transfers: tables (their enums live with the state machine in :mod:`.rules`).
 
 A transfer (组织关系转接) moves a member's relation from the org holding it to another org, with a
 letter of introduction (介绍信) in three parts. The stored ``status`` is the last workflow step
@@ -7,7 +7,6 @@ recorded; ``expired`` is also *derived* on read (issued, past ``expires_on``, no
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -19,62 +18,20 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     case,
+    exists,
     or_,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from flowmember.core.db import JSONType, UTCDateTime, str_enum
 from flowmember.core.time import now_utc
 from flowmember.extensions import db
 from flowmember.members.models import Member, Stage
 from flowmember.orgs.models import Org
-
-
-class TransferStatus(enum.StrEnum):
-    requested = "requested"
-    #: Approved by the branch; waits for the committee (destination outside its tree).
-    approved = "approved"
-    issued = "issued"
-    received = "received"
-    returned = "returned"
-    expired = "expired"
-    cancelled = "cancelled"
-
-
-class ReasonKind(enum.StrEnum):
-    graduate_to_employer = "graduate_to_employer"
-    graduate_to_centre = "graduate_to_centre"
-    graduate_to_community = "graduate_to_community"
-    work_move = "work_move"
-    residence_move = "residence_move"
-    abroad_retain = "abroad_retain"
-    abroad_suspend = "abroad_suspend"
-    other = "other"
-
-
-class Direction(enum.StrEnum):
-    #: A letter issued by an org in the system.
-    out = "out"
-    #: A paper letter from an org outside the system, registered at arrival.
-    inflow = "inflow"
-
-
-class ReceiptKind(enum.StrEnum):
-    #: The receiving org in the system confirmed the receipt itself.
-    system = "system"
-    #: The issuing org recorded a paper receipt (回执) from an outside org.
-    paper = "paper"
-    #: Inflow registration from a paper letter.
-    inflow = "inflow"
-
-
-#: Stored statuses of a transfer that is still open (at most one per member).
-OPEN_STATUSES = (
-    TransferStatus.requested.value,
-    TransferStatus.approved.value,
-    TransferStatus.issued.value,
-)
+from flowmember.transfers import rules
+from flowmember.transfers.rules import Direction, ReasonKind, ReceiptKind, TransferStatus
 
 
 class Transfer(db.Model):
@@ -186,9 +143,19 @@ class Transfer(db.Model):
         return self.from_org.name if self.from_org is not None else self.from_org_name
 
     def effective_status(self, today: date) -> TransferStatus:
-        from flowmember.transfers.rules import effective_status
+        return rules.effective_status(self.status, self.expires_on, today)
 
-        return effective_status(self.status, self.expires_on, today)
+    @property
+    def in_transit(self) -> bool:
+        """Issued, not yet received: the member is still on the issuing org's lists."""
+        return rules.in_transit(self.status)
+
+    def is_overdue(self, as_of: date) -> bool:
+        """A letter of this system past validity or the receipt deadline (see
+        :func:`overdue_clause`)."""
+        return self.direction == Direction.out and rules.is_overdue(
+            self.status, self.issued_on, self.expires_on, as_of
+        )
 
     def __repr__(self) -> str:
         return f"<Transfer {self.id} {self.status} {self.letter_no}>"
@@ -205,16 +172,13 @@ def status_expr(today: date):
     )
 
 
-def overdue_clause(as_of: date, receipt_days: int = 30):
+def overdue_clause(as_of: date, receipt_days: int = rules.RECEIPT_OVERDUE_DAYS):
     """Issued letters past validity with no receipt, and receipts not recorded ``receipt_days``
     days after issue; a letter that was re-issued is no longer overdue."""
-    from sqlalchemy import exists
-    from sqlalchemy.orm import aliased
-
     newer = aliased(Transfer)
     return and_(
         Transfer.direction == Direction.out,
-        Transfer.status.in_([TransferStatus.issued.value, TransferStatus.expired.value]),
+        Transfer.status.in_(rules.IN_TRANSIT_STATUSES),
         or_(
             Transfer.expires_on < as_of,
             Transfer.issued_on < as_of - timedelta(days=receipt_days),
@@ -254,6 +218,4 @@ class ArchiveHandover(db.Model):
 
     @classmethod
     def scope(cls, org_ids):
-        from sqlalchemy import select
-
         return cls.transfer_id.in_(select(Transfer.id).where(Transfer.scope(org_ids)))

@@ -1,5 +1,6 @@
-"""Transfers: reading — overdue letters, members in transit, the lists. Pure queries apart from
-:func:`mark_expired` (a job step that stores the derived ``expired``)."""
+"""Transfers: reading — one transfer, the lists, overdue letters, members in transit, the archive
+handovers. Only reads: the pages, the API, the CLI and the jobs all read through here; the
+workflow's writes are in :mod:`flowmember.transfers.services`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,29 @@ from datetime import date
 
 from sqlalchemy import Select, select
 
-from flowmember.core import audit
+from flowmember.core.auth import Actor, get_scoped, org_ids_in_scope, scoped
 from flowmember.core.time import today_local
 from flowmember.extensions import db
-from flowmember.transfers.models import Direction, Transfer, TransferStatus, overdue_clause
+from flowmember.transfers import rules
+from flowmember.transfers.models import (
+    ArchiveHandover,
+    Direction,
+    Transfer,
+    TransferStatus,
+    overdue_clause,
+    status_expr,
+)
 
-S = TransferStatus
+
+def get_transfer(actor: Actor, transfer_id: int, *, for_update: bool = False) -> Transfer:
+    """One transfer the actor may see (issuing or receiving subtree), else 404."""
+    return get_scoped(Transfer, transfer_id, actor, what="Transfer", for_update=for_update)
+
+
+def handovers(t: Transfer) -> list[ArchiveHandover]:
+    """The archive handovers recorded for a transfer, oldest first."""
+    stmt = select(ArchiveHandover).where(ArchiveHandover.transfer_id == t.id)
+    return list(db.session.scalars(stmt.order_by(ArchiveHandover.id)))
 
 
 def overdue(as_of: date) -> list[Transfer]:
@@ -25,7 +43,7 @@ def overdue(as_of: date) -> list[Transfer]:
 def in_transit_member_ids() -> Select:
     """Ids of members with an issued letter not yet received (still on the issuing org's
     lists): use as ``Member.id.in_(in_transit_member_ids())`` or run with ``scalars``."""
-    return select(Transfer.member_id).where(Transfer.status.in_([S.issued.value, S.expired.value]))
+    return select(Transfer.member_id).where(Transfer.status.in_(rules.IN_TRANSIT_STATUSES))
 
 
 def is_in_transit(member_id: int) -> bool:
@@ -34,6 +52,7 @@ def is_in_transit(member_id: int) -> bool:
 
 
 def member_letters(member_id: int) -> list[Transfer]:
+    """A member's own transfers, newest first (GET /me/letters and the member's page)."""
     stmt = (
         select(Transfer)
         .where(Transfer.member_id == member_id)
@@ -42,26 +61,8 @@ def member_letters(member_id: int) -> list[Transfer]:
     return list(db.session.scalars(stmt))
 
 
-def mark_expired(as_of: date, actor=None) -> int:
-    """Store ``expired`` on issued letters past validity (reads derive it anyway)."""
-    from flowmember.core.auth import SYSTEM
-
-    actor = actor or SYSTEM
-    rows = db.session.scalars(
-        select(Transfer).where(Transfer.status == S.issued, Transfer.expires_on < as_of)
-    ).all()
-    for t in rows:
-        from flowmember.transfers.services import AUDIT_FIELDS, _audit
-
-        before = audit.snapshot(t, AUDIT_FIELDS)
-        t.status = S.expired
-        db.session.flush()
-        _audit(actor, "transfer.expire", t, before)
-    return len(rows)
-
-
 def list_query(
-    actor,
+    actor: Actor,
     *,
     status: TransferStatus | str | None = None,
     overdue: bool | None = None,
@@ -73,9 +74,6 @@ def list_query(
 
     ``direction``: "out" = issued by the actor's subtree, "in" = to it. ``status`` filters on
     the effective status (expired derived); ``overdue`` uses :func:`overdue`'s rule."""
-    from flowmember.core.auth import org_ids_in_scope, scoped
-    from flowmember.transfers.models import status_expr
-
     as_of = as_of or today_local()
     stmt = scoped(select(Transfer), Transfer, actor)
     if direction and not actor.is_system:

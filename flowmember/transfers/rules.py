@@ -14,11 +14,55 @@ inclusive (``expires_on``); read on ``expires_on + 1`` it is expired."""
 
 from __future__ import annotations
 
+import enum
 from datetime import date, timedelta
 
-from flowmember.transfers.models import ReasonKind, TransferStatus
+
+class TransferStatus(enum.StrEnum):
+    requested = "requested"
+    #: Approved by the branch; waits for the committee (destination outside its tree).
+    approved = "approved"
+    issued = "issued"
+    received = "received"
+    returned = "returned"
+    expired = "expired"
+    cancelled = "cancelled"
+
+
+class ReasonKind(enum.StrEnum):
+    graduate_to_employer = "graduate_to_employer"
+    graduate_to_centre = "graduate_to_centre"
+    graduate_to_community = "graduate_to_community"
+    work_move = "work_move"
+    residence_move = "residence_move"
+    abroad_retain = "abroad_retain"
+    abroad_suspend = "abroad_suspend"
+    other = "other"
+
+
+class Direction(enum.StrEnum):
+    #: A letter issued by an org in the system.
+    out = "out"
+    #: A paper letter from an org outside the system, registered at arrival.
+    inflow = "inflow"
+
+
+class ReceiptKind(enum.StrEnum):
+    #: The receiving org in the system confirmed the receipt itself.
+    system = "system"
+    #: The issuing org recorded a paper receipt (回执) from an outside org.
+    paper = "paper"
+    #: Inflow registration from a paper letter.
+    inflow = "inflow"
+
 
 S = TransferStatus
+
+#: Stored statuses of a transfer that is still open (at most one per member).
+OPEN_STATUSES = (S.requested.value, S.approved.value, S.issued.value)
+#: Stored statuses of a letter issued and not yet received: the member is "in transit", still on
+#: the issuing org's lists.
+IN_TRANSIT_STATUSES = (S.issued.value, S.expired.value)
 
 MIN_VALIDITY_DAYS = 1
 MAX_VALIDITY_DAYS = 90
@@ -37,6 +81,12 @@ TRANSITIONS: dict[str, frozenset[TransferStatus]] = {
     "archive_handover": frozenset({S.issued, S.received}),
     "letter": frozenset({S.issued, S.received, S.returned, S.expired}),
 }
+
+#: The steps a person takes on a transfer (``expire`` is the expiry job's), as offered on the
+#: transfer's page and in the API's ``allowed_actions``.
+STEPS = ("approve", "receive", "return", "cancel", "reissue", "archive_handover", "letter")
+#: Steps that record the workflow (the archive handover and the letter are records beside it).
+WORKFLOW_STEPS = frozenset({"approve", "receive", "return", "cancel", "reissue"})
 
 #: Where each action leads (approve is decided by :func:`approval_target`).
 TARGETS: dict[str, TransferStatus] = {
@@ -130,9 +180,14 @@ def receipt_overdue(issued_on: date | None, as_of: date) -> bool:
     return issued_on is not None and (as_of - issued_on).days > RECEIPT_OVERDUE_DAYS
 
 
+def in_transit(stored: TransferStatus | str) -> bool:
+    """Issued and not yet received (or returned, or cancelled)."""
+    return TransferStatus(stored).value in IN_TRANSIT_STATUSES
+
+
 def is_overdue(stored: TransferStatus | str, issued_on, expires, as_of: date) -> bool:
     """Issued (or marked expired) with no receipt, and past validity or the receipt deadline."""
-    if TransferStatus(stored) not in (S.issued, S.expired):
+    if not in_transit(stored):
         return False
     return is_expired(expires, as_of) or receipt_overdue(issued_on, as_of)
 

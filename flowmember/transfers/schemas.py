@@ -6,16 +6,14 @@ from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowValidationError
 
 from flowmember.core import months
+from flowmember.core.auth import current_actor
+from flowmember.core.fields import LocalDateTime
 from flowmember.core.time import today_local
 from flowmember.members.models import Category, mask_id_number
 from flowmember.members.schemas import MemberArgs
 from flowmember.transfers import rules
-from flowmember.transfers.models import (
-    Direction,
-    ReasonKind,
-    ReceiptKind,
-    TransferStatus,
-)
+from flowmember.transfers.permissions import allowed_actions
+from flowmember.transfers.rules import Direction, ReasonKind, ReceiptKind, TransferStatus
 
 ONE_OF = "Give exactly one of to_org_id and to_org_name."
 VALIDITY = validate.Range(
@@ -84,7 +82,8 @@ class HandoverArgs(Schema):
         required=True,
         validate=validate.Length(min=1, max=100),
     )
-    handed_at = fields.AwareDateTime(required=True)
+    #: ISO 8601; without an offset (a form's ``datetime-local``) it is Asia/Shanghai time.
+    handed_at = LocalDateTime(required=True)
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
     handed_over_by = fields.String(required=True, validate=validate.Length(min=1, max=120))
     received_by = fields.String(required=True, validate=validate.Length(min=1, max=120))
@@ -165,17 +164,20 @@ class TransferSchema(Schema):
     identity_checked = fields.Boolean(allow_none=True)
     identity_check_note = fields.String(allow_none=True)
     #: Issued, not yet received: the member is still on the issuing org's lists.
-    in_transit = fields.Function(
-        lambda t: TransferStatus(t.status) in (TransferStatus.issued, TransferStatus.expired)
-    )
-    overdue = fields.Function(
-        lambda t: (
-            t.direction == Direction.out
-            and rules.is_overdue(t.status, t.issued_on, t.expires_on, today_local())
-        )
-    )
+    in_transit = fields.Boolean()
+    overdue = fields.Function(lambda t: t.is_overdue(today_local()))
     created_at = fields.AwareDateTime()
     updated_at = fields.AwareDateTime()
+
+
+class TransferDetailSchema(TransferSchema):
+    """GET /transfers/{id}: the transfer object plus the steps the caller may take on it now
+    (what the transfer's page offers; the other steps are refused)."""
+
+    allowed_actions = fields.Function(
+        lambda t: sorted(allowed_actions(current_actor(), t, today_local())),
+        metadata={"description": "Of: " + ", ".join(rules.STEPS)},
+    )
 
 
 class LetterSchema(Schema):

@@ -1,4 +1,6 @@
-"""Transfers: the workflow. Services take the acting user, flush, never commit.
+"""Transfers: the workflow's writes. Services take the acting user, flush, never commit; the
+reads are in :mod:`~flowmember.transfers.queries`, who may take which step in
+:mod:`~flowmember.transfers.permissions`.
 
 Until the receipt is recorded the issuing org keeps the member (their ``org_id`` does not
 change; the member is "in transit"). The receipt goes only from the final receiving org back to
@@ -7,20 +9,24 @@ the system the issuing org records the paper receipt."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from flowmember.core import audit, months
-from flowmember.core.auth import get_scoped, in_scope
-from flowmember.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from flowmember.core.auth import STAFF, SYSTEM, WRITE_ROLES, Actor, get_scoped, require_role
+from flowmember.core.errors import Conflict, NotFound, ValidationError
 from flowmember.core.time import now_utc, today_local
 from flowmember.extensions import db
 from flowmember.members.models import Member, MemberStatus
+from flowmember.members.services import change_status
 from flowmember.orgs.models import Org
 from flowmember.orgs.rules import COMMITTEE_LEVEL
 from flowmember.transfers import rules
+from flowmember.transfers.letters import allocate_letter_no
 from flowmember.transfers.models import (
     Direction,
     ReasonKind,
@@ -28,19 +34,10 @@ from flowmember.transfers.models import (
     Transfer,
     TransferStatus,
 )
-
-# Reading lives in queries.py; these names are part of the services interface.
-from flowmember.transfers.queries import (  # noqa: F401
-    in_transit_member_ids,
-    is_in_transit,
-    list_query,
-    mark_expired,
-    member_letters,
-    overdue,
-)
+from flowmember.transfers.permissions import Parties, authorize, check_status, illegal
+from flowmember.transfers.queries import get_transfer
 
 S = TransferStatus
-WORKFLOW_ROLES = ("admin", "secretary")
 AUDIT_FIELDS = [
     "status",
     "to_org_id",
@@ -59,33 +56,6 @@ AUDIT_FIELDS = [
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _illegal(current: TransferStatus | str, action: str) -> Conflict:
-    err = rules.IllegalTransition(current, action)
-    return Conflict(str(err) + ".", {"status": [TransferStatus(current).value]})
-
-
-def _check(t: Transfer, action: str, today: date | None = None) -> TransferStatus:
-    current = t.effective_status(today or today_local())
-    try:
-        rules.check(current, action)
-    except rules.IllegalTransition:
-        raise _illegal(current, action) from None
-    return current
-
-
-def _require_role(actor, roles=WORKFLOW_ROLES) -> None:
-    if not actor.is_system and actor.role not in roles:
-        raise PermissionDenied("Your role may not do this.")
-
-
-def _issuing_side(actor, t: Transfer) -> bool:
-    return t.from_org_id is not None and in_scope(actor, t.from_org_id)
-
-
-def _receiving_side(actor, t: Transfer) -> bool:
-    return t.to_org_id is not None and in_scope(actor, t.to_org_id)
-
-
 def committee_of(org: Org) -> Org:
     """The nearest committee-level org at or above ``org`` (the tree's root otherwise)."""
     ids = [int(p) for p in org.path.strip("/").split("/") if p]
@@ -96,27 +66,22 @@ def committee_of(org: Org) -> Org:
     return rows[-1] if rows else org
 
 
-def get_transfer(actor, transfer_id: int, *, for_update: bool = False) -> Transfer:
-    return get_scoped(Transfer, transfer_id, actor, what="Transfer", for_update=for_update)
-
-
-def printable(actor, transfer_id: int) -> Transfer:
-    """A letter this system issued, in a state that has a letter (else 409)."""
-    t = get_transfer(actor, transfer_id)
-    if t.direction != Direction.out:
-        raise Conflict("This transfer came in on a paper letter; there is no letter to print.")
-    _check(t, "letter")
-    return t
-
-
-def _audit(actor, action: str, t: Transfer, before: dict | None = None, reason=None) -> None:
+def _audit(
+    actor: Actor,
+    action: str,
+    t: Transfer,
+    before: dict[str, Any] | None = None,
+    reason: str | None = None,
+) -> None:
     after = audit.snapshot(t, AUDIT_FIELDS)
     if before is not None:
         before, after = audit.changes(before, after)
     audit.record(actor, action, t, org_id=t.org_id, before=before, after=after, reason=reason)
 
 
-def _destination(to_org_id, to_org_name, reason_kind, from_org: Org) -> tuple[Org | None, str]:
+def _destination(
+    to_org_id: int | None, to_org_name: str | None, reason_kind: ReasonKind | str, from_org: Org
+) -> tuple[Org | None, str]:
     if (to_org_id is None) == (not (to_org_name or "").strip()):
         raise ValidationError(
             {"to_org_id": ["Give exactly one of to_org_id and to_org_name."]}
@@ -138,7 +103,7 @@ def _destination(to_org_id, to_org_name, reason_kind, from_org: Org) -> tuple[Or
 
 
 def request_transfer(
-    actor,
+    actor: Actor,
     *,
     member_id: int,
     reason: str,
@@ -149,12 +114,12 @@ def request_transfer(
 ) -> Transfer:
     """Open a transfer (status requested) for a member the actor may see. A member asks for
     their own transfer with ``actor`` = their login."""
-    if getattr(actor, "role", None) == "member":
+    if actor.role == "member":
         if actor.member_id != member_id:
             raise NotFound("Member not found.")
         member = db.session.get(Member, member_id)
     else:
-        _require_role(actor, ("admin", "secretary", "clerk"))
+        require_role(actor, STAFF)
         member = get_scoped(Member, member_id, actor, what="Member")
     if not (reason or "").strip():
         raise ValidationError({"reason": ["Required."]})
@@ -180,11 +145,12 @@ def request_transfer(
         needs_committee_approval=rules.needs_committee_approval(
             committee.path, to_org.path if to_org else None
         ),
-        requested_by_id=getattr(actor, "id", None),
+        requested_by_id=actor.id,
     )
-    db.session.add(t)
     try:
+        # Added inside the savepoint: begin_nested() flushes what is pending before it starts.
         with db.session.begin_nested():
+            db.session.add(t)
             db.session.flush()
     except IntegrityError:
         raise Conflict(
@@ -194,58 +160,40 @@ def request_transfer(
     return t
 
 
-def _may_approve_as_committee(actor, t: Transfer) -> bool:
-    if actor.is_system:
-        return True
-    org = db.session.get(Org, actor.org_id)
-    return (
-        actor.role == "admin"
-        and org is not None
-        and org.kind in COMMITTEE_LEVEL
-        and in_scope(actor, t.issuing_committee_id)
-    )
-
-
-def approve(actor, transfer_id: int) -> Transfer:
+def approve(actor: Actor, transfer_id: int) -> Transfer:
     """One approval: the branch's first, then (destination outside the issuing committee's
     tree) a committee-level admin's. The last approval issues the letter."""
     t = get_transfer(actor, transfer_id, for_update=True)
-    current = _check(t, "approve")
-    _require_role(actor)
-    step = rules.approval_step(current)
+    current = check_status(t, "approve")
+    side = Parties(actor, t)
+    authorize(actor, t, "approve", current, side)
     before = audit.snapshot(t, AUDIT_FIELDS)
-    if step == "branch":
-        if not (actor.is_system or _issuing_side(actor, t)):
-            raise PermissionDenied("Only the issuing org approves the transfer.")
-        t.branch_approved_by_id = getattr(actor, "id", None)
+    if rules.approval_step(current) == "branch":
+        t.branch_approved_by_id = actor.id
         t.branch_approved_at = now_utc()
         if t.needs_committee_approval:
             # A committee-level admin approving at the branch step approves both at once.
-            if actor.is_system or not _may_approve_as_committee(actor, t):
+            if actor.is_system or not side.committee:
                 t.status = rules.approval_target(current, True)
             else:
                 _approve_committee(actor, t)
         else:
-            _issue(actor, t)
+            _issue(t)
     else:
-        if not _may_approve_as_committee(actor, t):
-            raise PermissionDenied("A committee-level admin must approve this transfer.")
         _approve_committee(actor, t)
     db.session.flush()
     _audit(actor, "transfer.approve", t, before)
     return t
 
 
-def _approve_committee(actor, t: Transfer) -> None:
-    t.committee_approved_by_id = getattr(actor, "id", None)
+def _approve_committee(actor: Actor, t: Transfer) -> None:
+    t.committee_approved_by_id = actor.id
     t.committee_approved_at = now_utc()
-    _issue(actor, t)
+    _issue(t)
 
 
-def _issue(actor, t: Transfer, on: date | None = None) -> None:
+def _issue(t: Transfer, on: date | None = None) -> None:
     """Freeze the letter's contents and give it the committee's next number."""
-    from flowmember.transfers.letters import allocate_letter_no
-
     member = db.session.get(Member, t.member_id)
     issued_on = on or today_local()
     t.letter_year, t.letter_seq, t.letter_no = allocate_letter_no(t.issuing_committee_id, issued_on)
@@ -261,18 +209,14 @@ def _issue(actor, t: Transfer, on: date | None = None) -> None:
 # --- receipt, return, cancel, re-issue ---------------------------------------------------------
 
 
-def _receipt_kind(actor, t: Transfer) -> ReceiptKind:
-    """In-system destination: only its staff confirm; outside: the issuing org records paper."""
-    if t.to_org_id is not None:
-        if actor.is_system or _receiving_side(actor, t):
-            return ReceiptKind.system
-        raise PermissionDenied("Only the receiving org records the receipt.")
-    if actor.is_system or _issuing_side(actor, t):
-        return ReceiptKind.paper
-    raise PermissionDenied("Only the issuing org records a paper receipt.")
+def _receipt_kind(t: Transfer) -> ReceiptKind:
+    """In-system destination: its staff confirm; outside: the issuing org records paper."""
+    return ReceiptKind.system if t.to_org_id is not None else ReceiptKind.paper
 
 
-def _conditional(t: Transfer, action: str, from_statuses, values: dict) -> None:
+def _conditional(
+    t: Transfer, action: str, from_statuses: Iterable[TransferStatus], values: dict[str, Any]
+) -> None:
     """Move ``t`` with one UPDATE guarded by its status: of two concurrent moves one wins and
     the other sees 0 rows and answers 409 naming the status the winner left."""
     stmt = (
@@ -283,80 +227,76 @@ def _conditional(t: Transfer, action: str, from_statuses, values: dict) -> None:
     )
     if db.session.execute(stmt).rowcount != 1:
         db.session.expire(t)
-        raise _illegal(t.effective_status(today_local()), action)
+        raise illegal(t.effective_status(today_local()), action)
     db.session.expire(t)
 
 
-def receive(actor, transfer_id: int, *, received_on: date | None = None, note=None) -> Transfer:
+def receive(
+    actor: Actor, transfer_id: int, *, received_on: date | None = None, note: str | None = None
+) -> Transfer:
     """Record the receipt: the member's managing org changes now (to an outside org: the member
-    becomes transferred_out)."""
-    _require_role(actor)
+    becomes transferred_out). All or nothing: a refusal leaves no trace."""
+    require_role(actor, WRITE_ROLES)
     t = get_transfer(actor, transfer_id)
     today = today_local()
     received_on = received_on or today
-    kind = _receipt_kind(actor, t)
+    authorize(actor, t, "receive", t.status)
     if t.status not in (S.issued, S.expired):
-        raise _illegal(t.effective_status(today), "receive")
+        raise illegal(t.effective_status(today), "receive")
     if msg := rules.receipt_date_error(received_on, t.issued_on, today):
         raise ValidationError({"received_on": [msg]})
     # A receipt dated inside the validity counts, even if recorded later (paper receipts) and
     # even if the expiry job has already stored "expired".
     if rules.is_expired(t.expires_on, received_on):
-        raise _illegal(S.expired, "receive")
+        raise illegal(S.expired, "receive")
     before = audit.snapshot(t, AUDIT_FIELDS)
-    _conditional(
-        t,
-        "receive",
-        (S.issued, S.expired),
-        {
-            "status": S.received.value,
-            "received_on": received_on,
-            "receipt_kind": kind.value,
-            "received_by_id": getattr(actor, "id", None),
-            "receipt_note": note,
-            "follow_up": rules.follow_up(t.reason_kind),
-        },
-    )
-    _move_member(actor, t, received_on)
-    _audit(actor, "transfer.receive", t, before, reason=note)
+    with db.session.begin_nested():
+        _conditional(
+            t,
+            "receive",
+            (S.issued, S.expired),
+            {
+                "status": S.received.value,
+                "received_on": received_on,
+                "receipt_kind": _receipt_kind(t).value,
+                "received_by_id": actor.id,
+                "receipt_note": note,
+                "follow_up": rules.follow_up(t.reason_kind),
+            },
+        )
+        _move_member(actor, t, received_on)
+        _audit(actor, "transfer.receive", t, before, reason=note)
     return t
 
 
-def _move_member(actor, t: Transfer, on: date) -> None:
+def _move_member(actor: Actor, t: Transfer, on: date) -> None:
     """The member comes under the receiving org on the day of the receipt: lapse counting there
     starts with that month (DOMAIN §8), never with months of the issuing org."""
     member = db.session.get(Member, t.member_id)
+    reason = f"Transfer {t.letter_no} received"
+    if t.to_org_id is None:
+        change_status(actor, member, MemberStatus.transferred_out, on=on, reason=reason)
+        db.session.flush()
+        return
     fields = ["org_id", "org_since_month", "status"]
     before = audit.snapshot(member, fields)
-    reason = f"Transfer {t.letter_no} received"
-    if t.to_org_id is not None:
-        member.org_id = t.to_org_id
-        member.org_since_month = months.of(on)
-        db.session.flush()
-        after = audit.snapshot(member, fields)
-        audit.record(actor, "member.transfer", member, before=before, after=after, reason=reason)
-        return
-    try:
-        from flowmember.members.services import change_status
-    except ImportError:  # pragma: no cover - the members package always provides it
-        change_status = None
-    if change_status is not None:
-        change_status(actor, member, MemberStatus.transferred_out, on=on, reason=reason)
-    else:  # pragma: no cover
-        member.status = MemberStatus.transferred_out
-        member.status_since = on
-        audit.record(actor, "member.status", member, before=before, reason=reason)
+    member.org_id = t.to_org_id
+    member.org_since_month = months.of(on)
     db.session.flush()
+    after = audit.snapshot(member, fields)
+    audit.record(actor, "member.transfer", member, before=before, after=after, reason=reason)
 
 
-def return_letter(actor, transfer_id: int, *, reason: str, returned_on=None) -> Transfer:
+def return_letter(
+    actor: Actor, transfer_id: int, *, reason: str, returned_on: date | None = None
+) -> Transfer:
     """The receiving org cannot accept the member: the letter goes back with a written reason."""
-    _require_role(actor)
+    require_role(actor, WRITE_ROLES)
     if not (reason or "").strip():
         raise ValidationError({"reason": ["A written reason is required."]})
     t = get_transfer(actor, transfer_id)
-    _receipt_kind(actor, t)  # same parties as the receipt
-    _check(t, "return")
+    authorize(actor, t, "return", t.status)  # the same parties as the receipt
+    check_status(t, "return")
     before = audit.snapshot(t, AUDIT_FIELDS)
     _conditional(
         t,
@@ -372,13 +312,12 @@ def return_letter(actor, transfer_id: int, *, reason: str, returned_on=None) -> 
     return t
 
 
-def cancel(actor, transfer_id: int, *, reason: str | None = None) -> Transfer:
+def cancel(actor: Actor, transfer_id: int, *, reason: str | None = None) -> Transfer:
     """The issuing org withdraws the transfer (before any receipt)."""
-    _require_role(actor)
+    require_role(actor, WRITE_ROLES)
     t = get_transfer(actor, transfer_id)
-    if not (actor.is_system or _issuing_side(actor, t)):
-        raise PermissionDenied("Only the issuing org cancels a transfer.")
-    _check(t, "cancel")
+    authorize(actor, t, "cancel", t.status)
+    check_status(t, "cancel")
     before = audit.snapshot(t, AUDIT_FIELDS)
     _conditional(
         t,
@@ -391,7 +330,7 @@ def cancel(actor, transfer_id: int, *, reason: str | None = None) -> Transfer:
 
 
 def reissue(
-    actor,
+    actor: Actor,
     transfer_id: int,
     *,
     to_org_id: int | None = None,
@@ -402,39 +341,57 @@ def reissue(
     """A new transfer for a returned or expired letter (``reissued_from_id`` links them).
 
     Same destination: the approvals carry over and the new letter is issued at once with a new
-    number. A new destination starts again at requested."""
-    _require_role(actor)
+    number. A new destination starts again at requested. All or nothing: a refusal leaves no
+    trace (the old letter's stored status included)."""
+    require_role(actor, WRITE_ROLES)
     old = get_transfer(actor, transfer_id, for_update=True)
-    if not (actor.is_system or _issuing_side(actor, old)):
-        raise PermissionDenied("Only the issuing org re-issues a letter.")
-    current = _check(old, "reissue")
-    if current == S.expired and old.status == S.issued:
-        before = audit.snapshot(old, AUDIT_FIELDS)
-        old.status = S.expired
-        db.session.flush()
-        _audit(actor, "transfer.expire", old, before)
-    same = to_org_id is None and not (to_org_name or "").strip()
-    new = request_transfer(
-        actor,
-        member_id=old.member_id,
-        reason=reason or old.reason,
-        to_org_id=old.to_org_id if same else to_org_id,
-        to_org_name=old.to_org_name if same else to_org_name,
-        reason_kind=old.reason_kind,
-        validity_days=validity_days or old.validity_days,
-    )
-    new.reissued_from_id = old.id
-    try:
-        with db.session.begin_nested():
+    authorize(actor, old, "reissue", old.status)
+    current = check_status(old, "reissue")
+    with db.session.begin_nested():
+        if current == S.expired and old.status == S.issued:
+            _store_expired(actor, old)
+        same = to_org_id is None and not (to_org_name or "").strip()
+        new = request_transfer(
+            actor,
+            member_id=old.member_id,
+            reason=reason or old.reason,
+            to_org_id=old.to_org_id if same else to_org_id,
+            to_org_name=old.to_org_name if same else to_org_name,
+            reason_kind=old.reason_kind,
+            validity_days=validity_days or old.validity_days,
+        )
+        new.reissued_from_id = old.id
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            raise Conflict("This letter was already re-issued.") from None
+        if same:
+            new.branch_approved_by_id = old.branch_approved_by_id
+            new.branch_approved_at = old.branch_approved_at
+            new.committee_approved_by_id = old.committee_approved_by_id
+            new.committee_approved_at = old.committee_approved_at
+            _issue(new)
             db.session.flush()
-    except IntegrityError:
-        raise Conflict("This letter was already re-issued.") from None
-    if same:
-        new.branch_approved_by_id = old.branch_approved_by_id
-        new.branch_approved_at = old.branch_approved_at
-        new.committee_approved_by_id = old.committee_approved_by_id
-        new.committee_approved_at = old.committee_approved_at
-        _issue(actor, new)
-        db.session.flush()
-        _audit(actor, "transfer.reissue", new, reason=f"Re-issue of {old.letter_no}")
+            _audit(actor, "transfer.reissue", new, reason=f"Re-issue of {old.letter_no}")
     return new
+
+
+# --- expiry ------------------------------------------------------------------------------------
+
+
+def _store_expired(actor: Actor, t: Transfer) -> None:
+    before = audit.snapshot(t, AUDIT_FIELDS)
+    t.status = S.expired
+    db.session.flush()
+    _audit(actor, "transfer.expire", t, before)
+
+
+def mark_expired(as_of: date, actor: Actor = SYSTEM) -> int:
+    """Store ``expired`` on issued letters past validity (reads derive it anyway)."""
+    rows = db.session.scalars(
+        select(Transfer).where(Transfer.status == S.issued, Transfer.expires_on < as_of)
+    ).all()
+    for t in rows:
+        _store_expired(actor, t)
+    return len(rows)

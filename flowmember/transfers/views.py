@@ -1,29 +1,43 @@
 """Transfers: pages. Staff: transfers out, in and overdue, one transfer with its actions, a new
-transfer, the printable letter. Member: my letters (phone first)."""
+transfer, the printable letter. Member: my letters (phone first).
+
+Forms load through the API's ``*Args`` schemas; the steps a page offers are the ones
+:func:`flowmember.transfers.permissions.allowed_actions` allows, and the services refuse the
+others the same way."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from marshmallow import Schema
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from flowmember.core import months
-from flowmember.core.auth import in_scope, scoped
 from flowmember.core.errors import FlowMemberError
 from flowmember.core.time import LOCAL_TZ, today_local
-from flowmember.extensions import csrf, db
+from flowmember.extensions import db
 from flowmember.members.models import Member, MemberStatus
+from flowmember.members.queries import member_query
 from flowmember.orgs.models import Org
-from flowmember.transfers import inflow, letters, rules, services
-from flowmember.transfers.models import ArchiveHandover, ReasonKind, TransferStatus
-from flowmember.web import nav
-from flowmember.web.auth import member_required, staff_required
+from flowmember.orgs.services import orgs_in_scope
+from flowmember.transfers import inflow, letters, queries, rules, services
+from flowmember.transfers.models import ReasonKind, TransferStatus
+from flowmember.transfers.permissions import allowed_actions
+from flowmember.transfers.schemas import (
+    CancelArgs,
+    HandoverArgs,
+    InflowArgs,
+    MyTransferArgs,
+    ReceiveArgs,
+    ReissueArgs,
+    ReturnArgs,
+    TransferArgs,
+)
+from flowmember.web import nav, pages
 
-bp = Blueprint("transfers_pages", __name__)
+bp = pages.blueprint("transfers_pages", __name__)
 
 nav.staff("transfers_pages.index", _l("Transfers"), order=40)
 nav.member("transfers_pages.my_letters", _l("My letters"), order=40)
@@ -59,12 +73,52 @@ TABS = {
     "in": _l("Transfers in"),
     "overdue": _l("Overdue"),
 }
+#: How a form's fields are named in its error messages.
+LABELS = {
+    "member_id": _l("Member"),
+    "to_org_id": _l("Receiving organisation in the system"),
+    "to_org_name": _l("Receiving organisation outside the system (name)"),
+    "reason_kind": _l("Kind of transfer"),
+    "reason": _l("Reason"),
+    "validity_days": _l("Validity"),
+    "received_on": _l("Received on"),
+    "note": _l("Note"),
+    "items": _l("Items"),
+    "handed_at": _l("Time"),
+    "place": _l("Place"),
+    "handed_over_by": _l("Handed over by"),
+    "received_by": _l("Received by"),
+    "letter_no": _l("Letter no."),
+    "from_org_name": _l("Issuing organisation"),
+    "issued_on": _l("Issued on"),
+    "dues_paid_through": _l("Dues paid up to"),
+    "name": _l("Name"),
+    "gender": _l("Gender"),
+    "id_number": _l("ID number"),
+    "ethnicity": _l("Ethnicity"),
+    "phone": _l("Phone"),
+    "stage": _l("Stage"),
+    "joined_on": _l("Joined on"),
+    "employer": _l("Employer"),
+    "org_id": _l("Organisation that takes the member"),
+    "identity_checked": _l("Identity check"),
+    "identity_check_note": _l("Notes of the talk"),
+}
+#: The step each action form of the transfer's page posts, and the schema of its fields.
+ACTION_FORMS = {
+    "approve": None,
+    "receive": ReceiveArgs,
+    "return": ReturnArgs,
+    "cancel": CancelArgs,
+    "reissue": ReissueArgs,
+    "archive-handover": HandoverArgs,
+}
 
 
-@bp.before_request
-def protect_forms():
-    if request.method == "POST":
-        csrf.protect()
+def _load(schema: type[Schema], data: MultiDict | dict) -> dict:
+    """A form through the API's schema (the CSRF token is the form's, not the schema's)."""
+    data.pop("csrf_token", None)
+    return pages.load_form(schema, data)
 
 
 @bp.app_context_processor
@@ -77,62 +131,39 @@ def transfer_labels():
 
 
 @bp.route("/transfers")
-@staff_required
+@pages.staff_required
 def index():
     tab = request.args.get("tab", "out")
     if tab not in TABS:
         tab = "out"
-    page = max(request.args.get("page", 1, type=int), 1)
     if tab == "overdue":
-        stmt = services.list_query(current_user, overdue=True, direction="out")
+        stmt = queries.list_query(current_user, overdue=True, direction="out")
     else:
-        stmt = services.list_query(current_user, direction=tab)
-    rows = db.session.scalars(stmt.limit(51).offset((page - 1) * 50)).all()
+        stmt = queries.list_query(current_user, direction=tab)
     return render_template(
-        "transfers/index.html",
-        tabs=TABS,
-        tab=tab,
-        rows=rows[:50],
-        page=page,
-        has_next=len(rows) > 50,
-        today=today_local(),
-        rules=rules,
+        "transfers/index.html", tabs=TABS, tab=tab, rows=pages.paginate(stmt), today=today_local()
     )
 
 
-def _form_int(name: str) -> int | None:
-    value = (request.form.get(name) or "").strip()
-    return int(value) if value.isdigit() else None
-
-
 @bp.route("/transfers/new", methods=["GET", "POST"])
-@staff_required
+@pages.staff_required
 def new():
     members = db.session.scalars(
-        scoped(select(Member), Member, current_user)
-        .where(Member.status == MemberStatus.active)
+        member_query(current_user, {"status": MemberStatus.active.value})
+        .order_by(None)
         .order_by(Member.name)
         .limit(500)
     ).all()
     orgs = db.session.scalars(select(Org).order_by(Org.path)).all()
     form = request.form
     if request.method == "POST":
-        to_org_id = _form_int("to_org_id")
-        to_org_name = (form.get("to_org_name") or "").strip() or None
+        data = form.copy()
+        if (data.get("to_org_id") or "").strip():
+            data.pop("to_org_name", None)  # an org chosen in the list wins over a typed name
         try:
-            t = services.request_transfer(
-                current_user,
-                member_id=_form_int("member_id") or 0,
-                to_org_id=to_org_id,
-                to_org_name=None if to_org_id else to_org_name,
-                reason=form.get("reason", ""),
-                reason_kind=form.get("reason_kind") or ReasonKind.other,
-                validity_days=_form_int("validity_days") or rules.DEFAULT_VALIDITY_DAYS,
-            )
-            db.session.commit()
+            t = services.request_transfer(current_user, **_load(TransferArgs, data))
         except FlowMemberError as err:
-            db.session.rollback()
-            flash(_error_text(err), "error")
+            pages.flash_error(err, LABELS)
             return render_template(
                 "transfers/new.html", members=members, orgs=orgs, form=form, errors=err.errors
             ), 422
@@ -141,57 +172,20 @@ def new():
     return render_template("transfers/new.html", members=members, orgs=orgs, form=form, errors={})
 
 
-INFLOW_TEXT = (
-    "name",
-    "id_number",
-    "phone",
-    "ethnicity",
-    "employer",
-    "letter_no",
-    "from_org_name",
-    "identity_check_note",
-)
-INFLOW_DATES = ("joined_on", "received_on", "issued_on")
-
-
 @bp.route("/transfers/inflow", methods=["GET", "POST"])
-@staff_required
+@pages.staff_required
 def inflow_page():
     """Register a member arriving with a paper letter from an org outside the system."""
-    orgs = db.session.scalars(scoped(select(Org), Org, current_user).order_by(Org.path)).all()
+    orgs = orgs_in_scope(current_user)
     form = request.form
     if request.method == "POST":
-        data = {k: (form.get(k) or "").strip() or None for k in INFLOW_TEXT}
-        for key in INFLOW_DATES:
-            data[key] = _parse_date(form.get(key))
-        data.update(
-            gender=form.get("gender") or None,
-            stage=form.get("stage") or None,
-            org_id=_form_int("org_id"),
-            identity_checked=form.get("identity_checked") == "yes",
-        )
-        data = {k: v for k, v in data.items() if v is not None}
-        errors = {
-            k: ["Required."]
-            for k in ("name", "gender", "id_number", "phone", "stage", "joined_on", "org_id")
-            if k not in data
-        }
-        # The letter's 党费交至, YYYY-MM (an <input type="month">).
-        if dues := (form.get("dues_paid_through") or "").strip():
-            try:
-                data["dues_paid_through"] = months.parse(dues)
-            except ValueError:
-                errors["dues_paid_through"] = [_("Not a month; expected YYYY-MM.")]
+        data = form.copy()
+        # A checkbox is sent only when ticked; the API's field defaults to a held talk.
+        data["identity_checked"] = "true" if form.get("identity_checked") == "yes" else "false"
         try:
-            if errors:
-                from flowmember.core.errors import ValidationError
-
-                raise ValidationError(errors)
-            t = inflow.register_inflow(current_user, data)
-            db.session.commit()
+            t = inflow.register_inflow(current_user, _load(InflowArgs, data))
         except FlowMemberError as err:
-            db.session.rollback()
-            flash(_error_text(err), "error")
+            pages.flash_error(err, LABELS)
             return render_template(
                 "transfers/inflow.html", orgs=orgs, form=form, errors=err.errors or {}
             ), 422
@@ -200,155 +194,97 @@ def inflow_page():
     return render_template("transfers/inflow.html", orgs=orgs, form=form, errors={})
 
 
-def _error_text(err: FlowMemberError) -> str:
-    if err.errors:
-        fields = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in err.errors.items())
-        return f"{err.message} ({fields})"
-    return err.message
-
-
 @bp.route("/transfers/<int:transfer_id>")
-@staff_required
+@pages.staff_required
 def detail(transfer_id: int):
     try:
-        t = services.get_transfer(current_user, transfer_id)
+        t = queries.get_transfer(current_user, transfer_id)
     except FlowMemberError:
         abort(404)
-    handovers = db.session.scalars(
-        select(ArchiveHandover)
-        .where(ArchiveHandover.transfer_id == t.id)
-        .order_by(ArchiveHandover.id)
-    ).all()
     today = today_local()
     status = t.effective_status(today)
-    allowed = {a for a, states in rules.TRANSITIONS.items() if status in states}
-    # Offer only the steps this user's side of the transfer takes (the services check again).
-    issuing = t.from_org_id is not None and in_scope(current_user, t.from_org_id)
-    receiving = t.to_org_id is not None and in_scope(current_user, t.to_org_id)
-    receipt_side = receiving if t.to_org_id is not None else issuing
-    if not issuing:
-        allowed -= {"approve", "cancel", "reissue"}
-    awaiting_committee = status == TransferStatus.approved
-    if awaiting_committee and not services._may_approve_as_committee(current_user, t):
-        allowed.discard("approve")
-    if not receipt_side:
-        allowed -= {"receive", "return"}
+    allowed = allowed_actions(current_user, t, today)
     return render_template(
         "transfers/detail.html",
         t=t,
         status=status,
         allowed=allowed,
-        steps=allowed - {"letter", "archive_handover"},
-        awaiting_committee=awaiting_committee,
+        steps=allowed & rules.WORKFLOW_STEPS,
+        awaiting_committee=status == TransferStatus.approved,
         tz=LOCAL_TZ,
-        handovers=handovers,
+        handovers=queries.handovers(t),
         today=today,
-        overdue=rules.is_overdue(t.status, t.issued_on, t.expires_on, today)
-        and t.direction.value == "out",
-        in_transit=t.status in (TransferStatus.issued, TransferStatus.expired),
     )
-
-
-def _parse_date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.route("/transfers/<int:transfer_id>/<action>", methods=["POST"])
-@staff_required
+@pages.staff_required
 def act(transfer_id: int, action: str):
-    form = request.form
+    if action not in ACTION_FORMS:
+        abort(404)
     actor = current_user
     try:
+        args = _action_args(action)
         if action == "approve":
             services.approve(actor, transfer_id)
         elif action == "receive":
-            services.receive(
-                actor,
-                transfer_id,
-                received_on=_parse_date(form.get("received_on")),
-                note=(form.get("note") or "").strip() or None,
-            )
+            services.receive(actor, transfer_id, **args)
         elif action == "return":
-            services.return_letter(actor, transfer_id, reason=form.get("reason", ""))
+            services.return_letter(actor, transfer_id, **args)
         elif action == "cancel":
-            services.cancel(actor, transfer_id, reason=(form.get("reason") or "").strip() or None)
+            services.cancel(actor, transfer_id, **args)
         elif action == "reissue":
-            new = services.reissue(actor, transfer_id)
-            db.session.commit()
+            new = services.reissue(actor, transfer_id, **args)
             flash(_("A new letter was made."), "success")
             return redirect(url_for(".detail", transfer_id=new.id))
-        elif action == "archive-handover":
-            handed = _parse_datetime(form.get("handed_at"))
-            inflow.record_handover(
-                actor,
-                transfer_id,
-                items=[i for i in (form.get("items") or "").splitlines()],
-                handed_at=handed,
-                place=form.get("place", ""),
-                handed_over_by=form.get("handed_over_by", ""),
-                received_by=form.get("received_by", ""),
-            )
         else:
-            abort(404)
-        db.session.commit()
+            inflow.record_handover(actor, transfer_id, **args)
         flash(_("Saved."), "success")
     except FlowMemberError as err:
-        db.session.rollback()
         if err.status_code == 404:
             abort(404)
-        flash(_error_text(err), "error")
+        pages.flash_error(err, LABELS)
     return redirect(url_for(".detail", transfer_id=transfer_id))
 
 
-def _parse_datetime(value: str | None) -> datetime:
-    """A ``datetime-local`` input is local (Asia/Shanghai) time; empty means now."""
-    from flowmember.core.time import now_utc
-
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=LOCAL_TZ) if value else now_utc()
-    except ValueError:
-        return now_utc()
+def _action_args(action: str) -> dict:
+    """The action form's fields through the API's schema (the handover's items: one a line)."""
+    schema = ACTION_FORMS[action]
+    if schema is None:
+        return {}
+    data = request.form.to_dict()
+    if action == "archive-handover":
+        lines = (data.get("items") or "").splitlines()
+        data["items"] = [line.strip() for line in lines if line.strip()]
+    return _load(schema, data)
 
 
 @bp.route("/transfers/<int:transfer_id>/letter")
-@staff_required
+@pages.staff_required
 def letter(transfer_id: int):
     """The printable letter (an audited read: it shows the full ID number)."""
     try:
-        t = services.printable(current_user, transfer_id)
+        t = letters.printable(current_user, transfer_id)
     except FlowMemberError as err:
         abort(404 if err.status_code == 404 else 409)
-    html = render_template(
+    return render_template(
         "transfers/letter.html", **letters.letter_context(current_user, t, reason="print page")
     )
-    db.session.commit()
-    return html
 
 
 @bp.route("/m/letters", methods=["GET", "POST"])
-@member_required
+@pages.member_required
 def my_letters():
     """The member's letters, and a form to ask for a transfer of their own relation."""
     if request.method == "POST":
-        form = request.form
         try:
-            services.request_transfer(
-                current_user,
-                member_id=current_user.member_id,
-                to_org_name=(form.get("to_org_name") or "").strip() or None,
-                reason=form.get("reason", ""),
-                reason_kind=form.get("reason_kind") or ReasonKind.other,
-            )
-            db.session.commit()
+            args = _load(MyTransferArgs, request.form.copy())
+            services.request_transfer(current_user, **{**args, "member_id": current_user.member_id})
             flash(_("Your request was sent to your branch."), "success")
         except FlowMemberError as err:
-            db.session.rollback()
-            flash(_error_text(err), "error")
+            pages.flash_error(err, LABELS)
         return redirect(url_for(".my_letters"))
-    rows = services.member_letters(current_user.member_id)
+    rows = queries.member_letters(current_user.member_id)
     open_request = any(t.status in rules.TRANSITIONS["approve"] for t in rows)
     return render_template(
         "transfers/my_letters.html",

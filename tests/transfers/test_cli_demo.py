@@ -44,7 +44,7 @@ def test_demo_has_letters_in_every_state(app, cli_runner):
     for state in ("requested", "approved", "issued", "received", "returned", "expired"):
         assert states[state] >= 1, states
     assert states["cancelled"] >= 1
-    from flowmember.transfers.services import in_transit_member_ids, overdue
+    from flowmember.transfers.queries import in_transit_member_ids, overdue
 
     assert len(overdue(today)) >= 2
     assert db.session.scalars(in_transit_member_ids()).all()

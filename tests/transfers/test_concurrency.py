@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,32 +9,19 @@ from flowmember.core.audit import AuditEntry
 from flowmember.extensions import db
 from flowmember.members.models import Member
 from flowmember.transfers.models import Transfer
+from tests.conftest import run_together
 
 
-def _race(app, calls):
-    """Run ``calls`` (method, path, token, json) in threads released together."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
+def _post(path, token, body=None):
+    """A call for :func:`run_together`: POST /api/v1{path} with the token -> (status, JSON)."""
 
-    def run(i, method, path, token, body):
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            response = client.open(
-                "/api/v1" + path,
-                method=method,
-                json=body,
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            results[i] = (response.status_code, response.get_json())
-            db.session.remove()
+    def call(client):
+        response = client.post(
+            "/api/v1" + path, json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        return response.status_code, response.get_json()
 
-    threads = [threading.Thread(target=run, args=(i, *c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
+    return call
 
 
 def test_two_secretaries_receive_the_same_letter(
@@ -49,7 +34,7 @@ def test_two_secretaries_receive_the_same_letter(
     second = make_user("secretary", world.a2)
     tokens = [token_for(world.sec_a2), token_for(second)]
     db.session.commit()
-    results = _race(app, [("POST", f"/transfers/{t['id']}/receive", tok, {}) for tok in tokens])
+    results = run_together(app, [_post(f"/transfers/{t['id']}/receive", tok, {}) for tok in tokens])
     codes = sorted(code for code, _ in results)
     assert codes == [200, 409], results
     conflict = next(body for code, body in results if code == 409)
@@ -70,7 +55,7 @@ def test_concurrent_issues_get_distinct_numbers(app, backend, api, world, make_m
         ids.append(api.as_(world.sec_a1).post("/transfers", json=body).get_json()["id"])
     token = token_for(world.admin_top)
     db.session.commit()
-    results = _race(app, [("POST", f"/transfers/{i}/approve", token, None) for i in ids])
+    results = run_together(app, [_post(f"/transfers/{i}/approve", token) for i in ids])
     assert [code for code, _ in results] == [200] * 4, results
     numbers = sorted(body["letter_no"] for _, body in results)
     year = results[0][1]["issued_on"][:4]

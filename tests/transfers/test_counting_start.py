@@ -14,7 +14,7 @@ from flowmember.extensions import db
 from flowmember.lapse.models import LapseCase
 from flowmember.members.models import Member
 from flowmember.transfers.models import Transfer
-from tests.conftest import id_number_for
+from tests.conftest import csrf_token, id_number_for, login
 
 
 @pytest.fixture(autouse=True)
@@ -210,9 +210,7 @@ def test_a_member_registered_from_a_paper_letter_gets_no_case_for_earlier_months
 
 
 def test_the_inflow_page_records_the_letters_dues_month(client, world):
-    from tests.transfers.test_pages import _csrf, _login
-
-    _login(client, world.sec_a2)
+    login(client, world.sec_a2)
     data = {
         "letter_no": "NS-2026-0412",
         "from_org_name": "Nanshan street committee",
@@ -228,11 +226,11 @@ def test_the_inflow_page_records_the_letters_dues_month(client, world):
         "identity_checked": "yes",
     }
     bad = client.post(
-        "/transfers/inflow", data={**data, "csrf_token": _csrf(client, "/transfers/inflow")}
+        "/transfers/inflow", data={**data, "csrf_token": csrf_token(client, "/transfers/inflow")}
     )
     assert bad.status_code == 422
     assert db.session.scalars(select(Transfer)).all() == []
-    data.update(dues_paid_through="2026-08", csrf_token=_csrf(client, "/transfers/inflow"))
+    data.update(dues_paid_through="2026-08", csrf_token=csrf_token(client, "/transfers/inflow"))
     good = client.post("/transfers/inflow", data=data)
     assert good.status_code == 302, good.get_data(as_text=True)[-800:]
     t = db.session.scalars(select(Transfer)).one()

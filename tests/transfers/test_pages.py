@@ -6,37 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import g
 from sqlalchemy import func, select
 
 from flowmember.core.audit import AuditEntry
 from flowmember.extensions import db
 from flowmember.members.models import Member
 from flowmember.transfers.models import Transfer
-from tests.conftest import PASSWORD
-
-
-def _fresh_csrf() -> None:
-    """The test's app context (and its ``g``) is shared by every request of the test client:
-    drop the token Flask-WTF cached there so the next page stores one in this session."""
-    g.pop("csrf_token", None)
-
-
-def _login(client, user):
-    _fresh_csrf()
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = client.post(
-        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-    return token
-
-
-def _csrf(client, path):
-    _fresh_csrf()
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+from tests.conftest import browser_login, csrf_token, login
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +22,8 @@ def _today(freeze):
 
 
 def test_staff_flow_through_the_pages(client, world):
-    _login(client, world.sec_a1)
-    token = _csrf(client, "/transfers/new")
+    login(client, world.sec_a1)
+    token = csrf_token(client, "/transfers/new")
     response = client.post(
         "/transfers/new",
         data={
@@ -80,8 +56,8 @@ def test_staff_flow_through_the_pages(client, world):
 
 
 def test_new_transfer_form_shows_bad_validity(client, world):
-    _login(client, world.sec_a1)
-    token = _csrf(client, "/transfers/new")
+    login(client, world.sec_a1)
+    token = csrf_token(client, "/transfers/new")
     response = client.post(
         "/transfers/new",
         data={
@@ -101,7 +77,7 @@ def test_overdue_tab(client, api, start, world, _today):
     t = start(to=world.a2)
     api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve")
     _today("2026-12-02")
-    _login(client, world.sec_a1)
+    login(client, world.sec_a1)
     assert "DH-2026-0001" in client.get("/transfers?tab=overdue").get_data(as_text=True)
     _today("2026-12-01")
     assert "DH-2026-0001" not in client.get("/transfers?tab=overdue").get_data(as_text=True)
@@ -110,7 +86,7 @@ def test_overdue_tab(client, api, start, world, _today):
 def test_other_branch_gets_404_page(client, api, start, world, make_user, make_org):
     t = start(to=world.a2)
     stranger = make_user("secretary", make_org("branch", parent=world.top))
-    _login(client, stranger)
+    login(client, stranger)
     assert client.get(f"/transfers/{t['id']}").status_code == 404
     assert client.get(f"/transfers/{t['id']}/letter").status_code == 404
 
@@ -120,11 +96,7 @@ def test_printed_letter_in_chromium(desktop_page, api, start, world, tmp_path):
     t = start(to=world.a2)
     issued = api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve").get_json()
     page = desktop_page
-    page.goto("/login")
-    page.fill("input[name=login]", world.sec_a1.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard")
+    browser_login(page, world.sec_a1, "**/dashboard")
     page.goto(f"/transfers/{t['id']}")
     assert page.locator("#transfer-status").count() == 1
     page.goto(f"/transfers/{t['id']}/letter")
@@ -158,12 +130,8 @@ def test_printed_letter_in_chromium(desktop_page, api, start, world, tmp_path):
 def test_member_sees_letters_on_a_phone(phone_page, api, start, world, make_member_user):
     t = start(to=world.a2)
     api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve")
-    login = make_member_user(world.member)
     page = phone_page
-    page.goto("/login")
-    page.fill("input[name=login]", login.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, make_member_user(world.member), "**/m")
     page.goto("/m/letters")
     card = page.locator(".letter-card")
     assert card.count() == 1
@@ -175,11 +143,11 @@ def test_member_sees_letters_on_a_phone(phone_page, api, start, world, make_memb
 def test_detail_offers_each_side_its_own_steps(client, api, start, world):
     t = start(to=world.a2)
     api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve")
-    _login(client, world.sec_a1)
+    login(client, world.sec_a1)
     issuing = client.get(f"/transfers/{t['id']}").get_data(as_text=True)
     assert "action-cancel" in issuing and "action-receive" not in issuing
-    client.post("/logout", data={"csrf_token": _csrf(client, "/transfers")})
-    _login(client, world.sec_a2)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/transfers")})
+    login(client, world.sec_a2)
     receiving = client.get(f"/transfers/{t['id']}").get_data(as_text=True)
     assert "action-receive" in receiving and "action-return" in receiving
     assert "action-cancel" not in receiving
@@ -187,12 +155,8 @@ def test_detail_offers_each_side_its_own_steps(client, api, start, world):
 
 @pytest.mark.browser
 def test_member_asks_for_a_transfer_on_a_phone(phone_page, world, make_member_user):
-    login = make_member_user(world.member)
     page = phone_page
-    page.goto("/login")
-    page.fill("input[name=login]", login.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, make_member_user(world.member), "**/m")
     page.goto("/m/letters")
     page.fill("#transfer-request input[name=to_org_name]", "杭州市西湖区某社区党委")
     page.fill("#transfer-request textarea[name=reason]", "在杭州定居工作一年以上")
@@ -213,8 +177,8 @@ def test_inflow_page_registers_the_member(client, world):
 
     from tests.conftest import id_number_for
 
-    _login(client, world.sec_a2)
-    token = _csrf(client, "/transfers/inflow")
+    login(client, world.sec_a2)
+    token = csrf_token(client, "/transfers/inflow")
     data = {
         "csrf_token": token,
         "letter_no": "NS-2026-0412",
@@ -247,12 +211,12 @@ def test_inflow_page_registers_the_member(client, world):
 def test_committee_step_offered_only_to_the_committee(client, api, start, world):
     t = start(to=world.b1)
     api.as_(world.sec_a1).post(f"/transfers/{t['id']}/approve")
-    _login(client, world.sec_a1)
+    login(client, world.sec_a1)
     branch_view = client.get(f"/transfers/{t['id']}").get_data(as_text=True)
     assert "action-approve" not in branch_view and "action-cancel" in branch_view
-    client.post("/logout", data={"csrf_token": _csrf(client, "/transfers")})
-    _login(client, world.admin_top)
-    token = _csrf(client, f"/transfers/{t['id']}")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/transfers")})
+    login(client, world.admin_top)
+    token = csrf_token(client, f"/transfers/{t['id']}")
     committee_view = client.get(f"/transfers/{t['id']}").get_data(as_text=True)
     assert "action-approve" in committee_view
     client.post(f"/transfers/{t['id']}/approve", data={"csrf_token": token})

@@ -422,14 +422,14 @@ def test_overdue_list_for_the_issuing_org(api, start, world, make_member, _today
     listed = api.as_(world.sec_a1).get("/transfers?overdue=true").get_json()
     assert [x["id"] for x in listed] == [late["id"]]
     assert listed[0]["overdue"] is True and listed[0]["status"] == "issued"
-    from flowmember.transfers.services import overdue
+    from flowmember.transfers.queries import overdue
 
     assert [t.id for t in overdue(date(2026, 12, 2))] == [late["id"]]
     assert [t.id for t in overdue(date(2026, 12, 1))] == []
 
 
 def test_in_transit_member_ids(api, start, world):
-    from flowmember.transfers.services import in_transit_member_ids, is_in_transit
+    from flowmember.transfers.queries import in_transit_member_ids, is_in_transit
 
     t = start(to=world.a2)
     assert db.session.scalars(in_transit_member_ids()).all() == []
