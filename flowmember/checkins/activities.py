@@ -9,9 +9,11 @@ relation seen from the member) and may confirm online attendance with the activi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import TypedDict
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from flowmember.checkins import rules
@@ -24,7 +26,7 @@ from flowmember.checkins.models import (
 )
 from flowmember.checkins.summaries import recompute_attended
 from flowmember.core import audit, months
-from flowmember.core.auth import get_scoped, require_org_in_scope
+from flowmember.core.auth import Actor, get_scoped, require_org_in_scope, scoped
 from flowmember.core.errors import Conflict, NotFound, ValidationError
 from flowmember.core.time import now_utc, today_local
 from flowmember.extensions import db
@@ -34,8 +36,21 @@ from flowmember.orgs.models import Org
 ACTIVITY_AUDIT_FIELDS = ["org_id", "kind", "title", "held_on", "online"]
 
 
+class AttendanceEntry(TypedDict):
+    """One member's attendance in a bulk recording."""
+
+    member_id: int
+    status: AttendanceStatus | str
+
+
 def create_activity(
-    actor, *, org_id: int, kind: str, title: str, held_on: date, online: bool = False
+    actor: Actor,
+    *,
+    org_id: int,
+    kind: ActivityKind | str,
+    title: str,
+    held_on: date,
+    online: bool = False,
 ) -> Activity:
     """Add an activity of an org in the actor's subtree, with a fresh attendance code."""
     require_org_in_scope(actor, org_id)
@@ -64,18 +79,39 @@ def create_activity(
     return activity
 
 
-def get_activity(actor, activity_id: int) -> Activity:
+def get_activity(actor: Actor, activity_id: int) -> Activity:
     return get_scoped(Activity, activity_id, actor, what="Activity")
 
 
-def eligible_members(activity: Activity):
+def activities_in_scope(
+    actor: Actor,
+    *,
+    org_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> Select:
+    """Select of the activities of orgs in the actor's subtree, newest first (optionally of one
+    org, from / to a date)."""
+    stmt = scoped(select(Activity), Activity, actor)
+    if org_id is not None:
+        stmt = stmt.where(Activity.org_id == org_id)
+    if date_from is not None:
+        stmt = stmt.where(Activity.held_on >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(Activity.held_on <= date_to)
+    return stmt.order_by(Activity.held_on.desc(), Activity.id.desc())
+
+
+def eligible_members(activity: Activity) -> Select:
     """Select of the members who may be recorded at this activity."""
     org_path = select(Org.path).where(Org.id == activity.org_id).scalar_subquery()
     subtree = select(Org.id).where(Org.path.startswith(org_path))
     return select(Member).where(or_(Member.org_id.in_(subtree), Member.home_org_id.in_(subtree)))
 
 
-def _check_status(activity: Activity, status: str, field: str) -> AttendanceStatus:
+def _check_status(
+    activity: Activity, status: AttendanceStatus | str | None, field: str
+) -> AttendanceStatus:
     try:
         status = AttendanceStatus(status)
     except ValueError:
@@ -86,12 +122,16 @@ def _check_status(activity: Activity, status: str, field: str) -> AttendanceStat
     return status
 
 
-def set_attendance(actor, activity: Activity, member_id: int, status: str) -> Attendance:
+def set_attendance(
+    actor: Actor, activity: Activity, member_id: int, status: AttendanceStatus | str
+) -> Attendance:
     """Record (or change) one member's attendance."""
     return set_attendance_bulk(actor, activity, [{"member_id": member_id, "status": status}])[0]
 
 
-def set_attendance_bulk(actor, activity: Activity, entries: list[dict]) -> list[Attendance]:
+def set_attendance_bulk(
+    actor: Actor, activity: Activity, entries: Sequence[AttendanceEntry]
+) -> list[Attendance]:
     """Record many members' attendance at once (a whole branch): all or nothing. A bad entry
     raises 422 naming it, e.g. ``entries.3.member_id``; nothing is written."""
     seen: dict[int, int] = {}
@@ -148,7 +188,8 @@ def set_attendance_bulk(actor, activity: Activity, entries: list[dict]) -> list[
         row.recorded_at = now
         rows.append(row)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.flush()
     except IntegrityError:
         raise Conflict("Attendance was changed at the same time; try again.") from None
     if changed:
@@ -163,7 +204,7 @@ def set_attendance_bulk(actor, activity: Activity, entries: list[dict]) -> list[
     return sorted(rows, key=lambda r: order[r.member_id])
 
 
-def delete_attendance(actor, activity: Activity, member_id: int) -> None:
+def delete_attendance(actor: Actor, activity: Activity, member_id: int) -> None:
     row = db.session.scalars(
         select(Attendance).where(
             Attendance.activity_id == activity.id, Attendance.member_id == member_id
@@ -182,7 +223,7 @@ def delete_attendance(actor, activity: Activity, member_id: int) -> None:
     recompute_attended([member_id])
 
 
-def attendance_of(activity: Activity):
+def attendance_of(activity: Activity) -> Select:
     return (
         select(Attendance)
         .where(Attendance.activity_id == activity.id)
@@ -204,13 +245,32 @@ def _member_org_ids(member: Member) -> list[int]:
     return sorted(ids)
 
 
-def activities_for_member(member: Member):
+def activities_for_member(member: Member) -> Select:
     """Select of the activities the member belongs to, newest first."""
     return (
         select(Activity)
         .where(Activity.org_id.in_(_member_org_ids(member)))
         .order_by(Activity.held_on.desc(), Activity.id.desc())
     )
+
+
+def my_activities(member: Member, *, limit: int, offset: int = 0) -> list[Activity]:
+    """One page of the member's activities (:func:`activities_for_member`), each with
+    ``my_status``: the member's recorded attendance (a status value) or None. The member's
+    page and ``GET /me/activities`` both read it."""
+    page = list(db.session.scalars(activities_for_member(member).limit(limit).offset(offset)))
+    statuses = dict(
+        db.session.execute(
+            select(Attendance.activity_id, Attendance.status).where(
+                Attendance.member_id == member.id,
+                Attendance.activity_id.in_([a.id for a in page]),
+            )
+        ).all()
+    )
+    for activity in page:
+        status = statuses.get(activity.id)
+        activity.my_status = status.value if status is not None else None
+    return page
 
 
 def member_activity(member: Member, activity_id: int) -> Activity:
@@ -222,7 +282,7 @@ def member_activity(member: Member, activity_id: int) -> Activity:
     return activity
 
 
-def confirm_online(actor, member: Member, activity_id: int, code: str) -> Attendance:
+def confirm_online(actor: Actor, member: Member, activity_id: int, code: str) -> Attendance:
     """A member confirms online attendance with the code announced at the activity. A
     recorded 'present' is kept; anything else becomes 'online'."""
     activity = member_activity(member, activity_id)
@@ -246,7 +306,8 @@ def confirm_online(actor, member: Member, activity_id: int, code: str) -> Attend
     row.recorded_by_id = None
     row.recorded_at = now_utc()
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.flush()
     except IntegrityError:
         raise Conflict("Attendance was changed at the same time; try again.") from None
     audit.record(

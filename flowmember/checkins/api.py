@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from flowmember.checkins import activities as act
 from flowmember.checkins import rules, services
-from flowmember.checkins.models import Activity, Attendance, ContactAttempt
 from flowmember.checkins.schemas import (
     ActivityArgs,
     ActivityQueryArgs,
@@ -31,11 +30,19 @@ from flowmember.checkins.schemas import (
 )
 from flowmember.core import months
 from flowmember.core.api import Blueprint, QueryPage
-from flowmember.core.auth import current_actor, current_member, get_scoped, roles, scoped
+from flowmember.core.auth import (
+    STAFF,
+    WRITE_ROLES,
+    current_actor,
+    current_member,
+    get_scoped,
+    roles,
+)
 from flowmember.core.idempotency import idempotent
 from flowmember.core.time import today_local
 from flowmember.extensions import db, limiter
 from flowmember.members.models import Member
+from flowmember.reminders import services as reminders
 
 blp = Blueprint(
     "checkins",
@@ -43,19 +50,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Check-ins, contacts and organisation life",
 )
-
-STAFF = ("admin", "secretary", "clerk")
-ORG_LIFE = ("admin", "secretary")
-
-
-def _checkin_range(stmt, args):
-    from flowmember.checkins.models import Checkin
-
-    if "month_from" in args:
-        stmt = stmt.where(Checkin.month >= args["month_from"])
-    if "month_to" in args:
-        stmt = stmt.where(Checkin.month <= args["month_to"])
-    return stmt
 
 
 # --- the member's check-ins -------------------------------------------------------------------
@@ -68,7 +62,7 @@ class MyCheckins(MethodView):
     @blp.paginate(QueryPage)
     def get(self, args):
         """My check-ins, newest month first"""
-        return _checkin_range(services.checkins_of(current_member().id), args)
+        return services.checkins_of(current_member().id, **args)
 
     @idempotent
     @blp.arguments(CheckinArgs)
@@ -89,7 +83,6 @@ class MyCheckins(MethodView):
         checkin, outcome = services.submit_checkin(
             current_actor(), member, report=args["report"], **kwargs
         )
-        db.session.commit()
         return checkin, 201 if outcome == "created" else 200
 
 
@@ -117,7 +110,7 @@ def my_checkin_status():
 def member_checkins(args, member_id):
     """A member's check-ins (staff, in scope)"""
     member = get_scoped(Member, member_id, current_actor(), what="Member")
-    return _checkin_range(services.checkins_of(member.id), args)
+    return services.checkins_of(member.id, **args)
 
 
 # --- contact attempts -------------------------------------------------------------------------
@@ -131,11 +124,7 @@ class MemberContacts(MethodView):
     def get(self, member_id):
         """Contact attempts with a member, newest first"""
         member = get_scoped(Member, member_id, current_actor(), what="Member")
-        return (
-            select(ContactAttempt)
-            .where(ContactAttempt.member_id == member.id)
-            .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
-        )
+        return services.contacts_of(member.id)
 
     @roles(*STAFF)
     @blp.arguments(ContactArgs)
@@ -147,12 +136,11 @@ class MemberContacts(MethodView):
         attempt = services.record_contact(
             actor,
             member,
-            channel=args["channel"].value,
-            outcome=args["outcome"].value,
+            channel=args["channel"],
+            outcome=args["outcome"],
             at=args.get("at"),
             note=args.get("note"),
         )
-        db.session.commit()
         return attempt
 
 
@@ -167,30 +155,21 @@ class Activities(MethodView):
     @blp.paginate(QueryPage)
     def get(self, args):
         """Activities of orgs in the caller's subtree (filter by org, from, to)"""
-        stmt = scoped(select(Activity), Activity, current_actor())
-        if "org_id" in args:
-            stmt = stmt.where(Activity.org_id == args["org_id"])
-        if "date_from" in args:
-            stmt = stmt.where(Activity.held_on >= args["date_from"])
-        if "date_to" in args:
-            stmt = stmt.where(Activity.held_on <= args["date_to"])
-        return stmt.order_by(Activity.held_on.desc(), Activity.id.desc())
+        return act.activities_in_scope(current_actor(), **args)
 
-    @roles(*ORG_LIFE)
+    @roles(*WRITE_ROLES)
     @blp.arguments(ActivityArgs)
     @blp.response(201, ActivitySchema)
     def post(self, args):
         """Add an activity (organisation life) with a short attendance code"""
-        activity = act.create_activity(
+        return act.create_activity(
             current_actor(),
             org_id=args["org_id"],
-            kind=args["kind"].value,
+            kind=args["kind"],
             title=args["title"],
             held_on=args["held_on"],
             online=args["online"],
         )
-        db.session.commit()
-        return activity
 
 
 @blp.route("/activities/<int:activity_id>")
@@ -210,41 +189,33 @@ class ActivityAttendance(MethodView):
         """Attendance recorded for an activity"""
         return act.attendance_of(act.get_activity(current_actor(), activity_id))
 
-    @roles(*ORG_LIFE)
+    @roles(*WRITE_ROLES)
     @blp.arguments(BulkAttendanceArgs)
     @blp.response(200, AttendanceSchema(many=True))
     def put(self, args, activity_id):
         """Record attendance for many members at once (all or nothing; 422 names the entry)"""
         actor = current_actor()
         activity = act.get_activity(actor, activity_id)
-        entries = [
-            {"member_id": e["member_id"], "status": e["status"].value} for e in args["entries"]
-        ]
-        rows = act.set_attendance_bulk(actor, activity, entries)
-        db.session.commit()
-        return rows
+        return act.set_attendance_bulk(actor, activity, args["entries"])
 
 
 @blp.route("/activities/<int:activity_id>/attendance/<int:member_id>")
 class MemberAttendance(MethodView):
-    @roles(*ORG_LIFE)
+    @roles(*WRITE_ROLES)
     @blp.arguments(AttendanceArgs)
     @blp.response(200, AttendanceSchema)
     def put(self, args, activity_id, member_id):
         """Record one member's attendance: present, online, excused or absent"""
         actor = current_actor()
         activity = act.get_activity(actor, activity_id)
-        row = act.set_attendance(actor, activity, member_id, args["status"].value)
-        db.session.commit()
-        return row
+        return act.set_attendance(actor, activity, member_id, args["status"])
 
-    @roles(*ORG_LIFE)
+    @roles(*WRITE_ROLES)
     @blp.response(204)
     def delete(self, activity_id, member_id):
         """Remove a member's attendance record"""
         actor = current_actor()
         act.delete_attendance(actor, act.get_activity(actor, activity_id), member_id)
-        db.session.commit()
 
 
 # --- the member's activities ------------------------------------------------------------------
@@ -260,21 +231,9 @@ def my_activities(pagination_parameters):
     pagination_parameters.item_count = db.session.scalar(
         select(func.count()).select_from(stmt.order_by(None).subquery())
     )
-    page = db.session.scalars(
-        stmt.limit(pagination_parameters.page_size).offset(pagination_parameters.first_item)
-    ).all()
-    statuses = dict(
-        db.session.execute(
-            select(Attendance.activity_id, Attendance.status).where(
-                Attendance.member_id == member.id,
-                Attendance.activity_id.in_([a.id for a in page]),
-            )
-        ).all()
+    return act.my_activities(
+        member, limit=pagination_parameters.page_size, offset=pagination_parameters.first_item
     )
-    for activity in page:
-        status = statuses.get(activity.id)
-        activity.my_status = status.value if status is not None else None
-    return page
 
 
 @blp.route("/me/activities/<int:activity_id>/attendance", methods=["POST"])
@@ -283,9 +242,7 @@ def my_activities(pagination_parameters):
 @blp.response(200, AttendanceSchema)
 def confirm_online_attendance(args, activity_id):
     """Confirm online attendance with the code announced at the activity"""
-    row = act.confirm_online(current_actor(), current_member(), activity_id, args["code"])
-    db.session.commit()
-    return row
+    return act.confirm_online(current_actor(), current_member(), activity_id, args["code"])
 
 
 # --- staff lists ------------------------------------------------------------------------------
@@ -303,15 +260,14 @@ def missing_checkins(args):
 
 
 @blp.route("/checkins/missing/remind", methods=["POST"])
-@roles(*ORG_LIFE)
+@roles(*WRITE_ROLES)
 @blp.arguments(RemindArgs)
 @blp.response(202, RemindResultSchema)
 def remind_missing_checkins(args):
     """Send one batch reminder to every member on the missing-check-in list"""
     month = args.get("month", months.of(today_local()))
     text = _("Please submit your monthly check-in for %(month)s.", month=months.to_str(month))
-    count = services.remind_missing_checkins(current_actor(), args.get("org_id"), month, text)
-    db.session.commit()
+    count = reminders.remind_missing_checkins(current_actor(), args.get("org_id"), month, text)
     return {"count": count, "month": month}
 
 
@@ -326,12 +282,11 @@ def missing_attendance(args):
 
 
 @blp.route("/attendance/missing/remind", methods=["POST"])
-@roles(*ORG_LIFE)
+@roles(*WRITE_ROLES)
 @blp.arguments(MissingAttendanceArgs)
 @blp.response(202, RemindResultSchema)
 def remind_missing_attendance(args):
     """Send one batch reminder to every member on the missing-org-life list"""
     text = _("Please take part in your branch's organisation life this period.")
-    count = services.remind_missing_attendance(current_actor(), args.get("org_id"), text)
-    db.session.commit()
+    count = reminders.remind_missing_attendance(current_actor(), args.get("org_id"), text)
     return {"count": count, "month": months.of(today_local())}

@@ -11,6 +11,11 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from flowmember.checkins.services import purge_location_history
+from flowmember.checkins.summaries import rebuild_summaries
+from flowmember.core.time import today_local
+from flowmember.core.transaction import committed
+
 
 @click.group("summaries")
 def summaries_group():
@@ -21,23 +26,17 @@ def summaries_group():
 @click.option("--check", is_flag=True, help="Only compare; exit 1 when a column differs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @with_appcontext
+@committed
 def rebuild(check, as_json):
     """Recompute the summaries from history and report where they disagreed."""
-    from flowmember.checkins.services import rebuild_summaries
-    from flowmember.extensions import db
-
     report = rebuild_summaries(check_only=check)
-    if check:
-        db.session.rollback()
-    else:
-        db.session.commit()
-        if report["repaired"]:
-            # Prove it: compare again after the repair.
-            after = rebuild_summaries(check_only=True)
-            report["after_repair"] = after["mismatches"]
-            if after["total_mismatches"]:
-                click.echo(f"Still differing after the repair: {after['mismatches']}", err=True)
-                raise SystemExit(1)
+    if report["repaired"]:
+        # Prove it: compare again after the repair (the same transaction sees it).
+        after = rebuild_summaries(check_only=True)
+        report["after_repair"] = after["mismatches"]
+        if after["total_mismatches"]:
+            click.echo(f"Still differing after the repair: {after['mismatches']}", err=True)
+            raise SystemExit(1)
     if as_json:
         click.echo(json.dumps(report))
     else:
@@ -60,14 +59,10 @@ def checkins_group():
 @checkins_group.command("purge-locations")
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
 @with_appcontext
+@committed
 def purge_locations(as_of):
     """Delete location history older than 24 months (check-ins and member history)."""
-    from flowmember.checkins.services import purge_location_history
-    from flowmember.core.time import today_local
-    from flowmember.extensions import db
-
     count = purge_location_history(as_of.date() if as_of else today_local())
-    db.session.commit()
     click.echo(f"Cleared the location of {count} rows.")
 
 

@@ -22,9 +22,12 @@ from flowmember.checkins.models import (
     ContactChannel,
     ContactOutcome,
 )
+from flowmember.checkins.summaries import rebuild_summaries
 from flowmember.core import months
+from flowmember.core.auth import SYSTEM
 from flowmember.core.time import LOCAL_TZ
 from flowmember.extensions import db
+from flowmember.members import services as member_services
 from flowmember.members.models import Member, MemberStatus
 from flowmember.orgs.models import Org, OrgKind
 
@@ -61,9 +64,6 @@ def _local(d: date, hour: int, minute: int = 0) -> datetime:
 
 def _ensure_locations(ctx, members: list[Member]) -> None:
     """Most members have agreed to share their city (through the members package's service)."""
-    from flowmember.core.auth import SYSTEM
-    from flowmember.members import services as member_services
-
     for member in members:
         if member.city_code or ctx.rng.random() > 0.8:
             continue
@@ -76,8 +76,6 @@ def _ensure_locations(ctx, members: list[Member]) -> None:
 
 def seed_demo(ctx) -> None:
     """Add this package's demo records (ctx: flowmember.demo.DemoContext)."""
-    from flowmember.checkins.summaries import rebuild_summaries
-
     rng = ctx.rng
     today = ctx.today
     now = _local(today, 9)

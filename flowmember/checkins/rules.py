@@ -23,8 +23,6 @@ from __future__ import annotations
 import secrets
 from datetime import date, timedelta
 
-import phonenumbers
-
 from flowmember.core import months
 
 #: Days at the start of a month during which the previous month may still be checked in.
@@ -125,17 +123,3 @@ def normalize_code(code: str) -> str:
 def location_cutoff_month(as_of: date) -> int:
     """Check-ins for months before this index lose their location on ``as_of``."""
     return months.of(as_of) - LOCATION_RETENTION_MONTHS
-
-
-# --- phone ------------------------------------------------------------------------------------
-
-
-def normalize_phone(text: str) -> str:
-    """E.164 of a phone number; a bare number is read as Chinese (+86). Raises ValueError."""
-    try:
-        number = phonenumbers.parse(text.strip(), "CN")
-    except phonenumbers.NumberParseException:
-        raise ValueError("Not a phone number.") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("Not a valid phone number.")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -13,37 +13,16 @@ from flowmember.checkins.models import (
 )
 from flowmember.checkins.services import missed_checkin_months
 from flowmember.core import months
-from flowmember.core.fields import LocalDateTime
+from flowmember.core.fields import LocalDateTime, Location, Month, Phone
 from flowmember.core.time import today_local
-
-
-class MonthField(fields.Field):
-    """``"YYYY-MM"`` <-> month index."""
-
-    default_error_messages = {"invalid": "Not a month; expected YYYY-MM."}
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return months.to_str(value)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise self.make_error("invalid")
-        try:
-            return months.parse(value)
-        except ValueError:
-            raise self.make_error("invalid") from None
-
-
-class LocationArgs(Schema):
-    province_code = fields.String(required=True, validate=validate.Length(equal=6))
-    city_code = fields.String(required=True, validate=validate.Length(equal=6))
-    district_code = fields.String(allow_none=True, validate=validate.Length(equal=6))
+from flowmember.members.divisions import location_view
 
 
 class CheckinArgs(Schema):
-    month = MonthField(metadata={"description": "YYYY-MM; default the current month"})
-    location = fields.Nested(LocationArgs, allow_none=True)
-    phone = fields.String(allow_none=True, validate=validate.Length(max=32))
+    month = Month(metadata={"description": "YYYY-MM; default the current month"})
+    location = Location(allow_none=True)
+    #: Any common spelling; stored as E.164.
+    phone = Phone(allow_none=True, validate=validate.Length(max=32))
     employer = fields.String(allow_none=True, validate=validate.Length(max=200))
     report = fields.String(
         required=True, validate=validate.Length(min=1, max=rules.REPORT_MAX_LENGTH)
@@ -64,8 +43,6 @@ def location_of(obj) -> dict | None:
     if not obj.province_code:
         return None
     try:
-        from flowmember.members.divisions import location_view
-
         return location_view(obj.province_code, obj.city_code, obj.district_code)
     except Exception:  # a code no longer in the shipped list: show the codes
         return {
@@ -78,7 +55,7 @@ def location_of(obj) -> dict | None:
 class CheckinSchema(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
-    month = MonthField()
+    month = Month()
     location = fields.Function(location_of, allow_none=True)
     phone = fields.String(allow_none=True)
     employer = fields.String(allow_none=True)
@@ -90,8 +67,8 @@ class CheckinSchema(Schema):
 
 
 class CheckinQueryArgs(Schema):
-    month_from = MonthField(data_key="from")
-    month_to = MonthField(data_key="to")
+    month_from = Month(data_key="from")
+    month_to = Month(data_key="to")
 
 
 class ContactArgs(Schema):
@@ -177,12 +154,12 @@ class ConfirmArgs(Schema):
 
 class MissingCheckinArgs(Schema):
     org_id = fields.Integer()
-    month = MonthField()
+    month = Month()
 
 
 class RemindArgs(Schema):
     org_id = fields.Integer()
-    month = MonthField()
+    month = Month()
 
     @validates("month")
     def _not_future(self, value, **kwargs):
@@ -204,8 +181,8 @@ class MissingMemberSchema(Schema):
     category = fields.Function(lambda m: m.category.value)
     province_code = fields.String(allow_none=True)
     city_code = fields.String(allow_none=True)
-    last_checkin_month = MonthField(allow_none=True)
-    last_attended_month = MonthField(allow_none=True)
+    last_checkin_month = Month(allow_none=True)
+    last_attended_month = Month(allow_none=True)
     last_reached_at = fields.AwareDateTime(allow_none=True)
     missed_months = fields.Method("_missed")
 
@@ -215,7 +192,7 @@ class MissingMemberSchema(Schema):
 
 class RemindResultSchema(Schema):
     count = fields.Integer()
-    month = MonthField()
+    month = Month()
 
 
 class SummaryReportSchema(Schema):

@@ -1,14 +1,21 @@
-"""Check-ins and contact attempts: state changes (flush, never commit), the staff lists and the
-location purge. Activities and attendance are in :mod:`flowmember.checkins.activities`; the
-summary columns in :mod:`flowmember.checkins.summaries`."""
+"""Check-ins and contact attempts: state changes (flush, never commit), the reads the pages and
+the API share, the staff lists and the location purge. Activities and attendance are in
+:mod:`flowmember.checkins.activities`; the summary columns in
+:mod:`flowmember.checkins.summaries`.
+
+The staff lists (who has not checked in, who had no org life) are selects; handing such a list
+to the reminders package as a batch notice is the caller's business
+(:func:`flowmember.reminders.services.remind_missing_checkins`): this package does not know
+about reminders."""
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import NotRequired, TypedDict
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from flowmember.checkins import rules
@@ -19,17 +26,15 @@ from flowmember.checkins.models import (
     ContactChannel,
     ContactOutcome,
 )
-from flowmember.checkins.summaries import (
-    note_checkin,
-    note_reached,
-    rebuild_summaries,
-)
+from flowmember.checkins.summaries import note_checkin, note_reached
 from flowmember.core import audit, months
-from flowmember.core.auth import require_org_in_scope, scope_clause
+from flowmember.core.auth import Actor, require_org_in_scope, scope_clause
 from flowmember.core.errors import Conflict, ValidationError
 from flowmember.core.time import now_utc, today_local
 from flowmember.extensions import db
 from flowmember.lapse.rules import reports_first_month
+from flowmember.members import services as member_services
+from flowmember.members.divisions import validate_location
 from flowmember.members.models import AWAY_CATEGORIES, Member, MemberStatus
 from flowmember.orgs.models import Org
 
@@ -39,10 +44,8 @@ __all__ = [
     "members_missing_attendance",
     "members_missing_checkin",
     "purge_location_history",
-    "rebuild_summaries",
     "record_contact",
-    "remind_missing_attendance",
-    "remind_missing_checkins",
+    "reporting_started_by",
     "submit_checkin",
 ]
 
@@ -62,10 +65,21 @@ CHECKIN_AUDIT_FIELDS = [
 ]
 
 
+class Location(TypedDict):
+    """City-level location by GB/T 2260 codes (as :class:`flowmember.core.fields.LocationArgs`
+    loads it)."""
+
+    province_code: str
+    city_code: str
+    district_code: NotRequired[str | None]
+
+
 # --- check-ins --------------------------------------------------------------------------------
 
 
-def _validate_checkin(month, report, location, phone, today) -> tuple[int, str, str | None]:
+def _validate_checkin(
+    month: int | None, report: str, location: Location | None, today: date
+) -> tuple[int, str]:
     errors: dict[str, list[str]] = {}
     if month is None:
         month = months.of(today)
@@ -78,15 +92,7 @@ def _validate_checkin(month, report, location, phone, today) -> tuple[int, str, 
         errors["report"] = ["Write a short report."]
     elif len(report) > rules.REPORT_MAX_LENGTH:
         errors["report"] = [f"At most {rules.REPORT_MAX_LENGTH} characters."]
-    e164 = None
-    if phone is not None:
-        try:
-            e164 = rules.normalize_phone(phone)
-        except ValueError as exc:
-            errors["phone"] = [str(exc)]
     if location is not None:
-        from flowmember.members.divisions import validate_location
-
         try:
             validate_location(
                 location.get("province_code"),
@@ -97,16 +103,16 @@ def _validate_checkin(month, report, location, phone, today) -> tuple[int, str, 
             errors.update(exc.errors or {})
     if errors:
         raise ValidationError(errors)
-    return month, report, e164
+    return month, report
 
 
 def submit_checkin(
-    actor,
+    actor: Actor,
     member: Member,
     *,
     report: str,
     month: int | None = None,
-    location: dict | None = None,
+    location: Location | None = None,
     phone: str | None = None,
     employer=_UNSET,
     client_uuid: str | None = None,
@@ -115,12 +121,13 @@ def submit_checkin(
 
     Returns ``(checkin, outcome)`` with outcome ``"created"`` (first of the month),
     ``"amended"`` (a second submission in the month, same row) or ``"replayed"`` (a
-    submission with an already-stored ``client_uuid``: nothing changes). Raises
-    ValidationError (422) for a bad month, report, phone or division code, Conflict (409)
-    for a location without the member's granted location consent."""
+    submission with an already-stored ``client_uuid``: nothing changes). ``phone`` is E.164
+    (:class:`flowmember.core.fields.Phone` reads it). Raises ValidationError (422) for a bad
+    month, report or division code, Conflict (409) for a location without the member's granted
+    location consent."""
     today = today_local()
     now = now_utc()
-    month, report, e164 = _validate_checkin(month, report, location, phone, today)
+    month, report = _validate_checkin(month, report, location, today)
     if client_uuid is not None:
         client_uuid = str(client_uuid)
         previous = db.session.scalars(
@@ -133,14 +140,12 @@ def submit_checkin(
     if member.status not in CHECKIN_STATUSES:
         raise Conflict("Only a current member can check in.")
     if location is not None:
-        from flowmember.members.services import has_location_consent, record_location
-
-        if not has_location_consent(member.id):
+        if not member_services.has_location_consent(member.id):
             raise Conflict(
                 "Sharing your location needs your consent first.",
                 {"location": ["Location consent has not been granted."]},
             )
-        record_location(
+        member_services.record_location(
             actor,
             member,
             location["province_code"],
@@ -148,7 +153,7 @@ def submit_checkin(
             location.get("district_code") or None,
             source="checkin",
         )
-    _update_member_contact(actor, member, e164, employer)
+    _update_member_contact(actor, member, phone, employer)
 
     checkin = _for_month(member.id, month, lock=True)
     outcome = "amended"
@@ -211,7 +216,7 @@ def _for_month(member_id: int, month: int, *, lock: bool = False) -> Checkin | N
     return db.session.scalars(stmt).first()
 
 
-def _set_location(checkin: Checkin, location: dict | None) -> None:
+def _set_location(checkin: Checkin, location: Location | None) -> None:
     if location is None:
         return
     checkin.province_code = location["province_code"]
@@ -219,7 +224,7 @@ def _set_location(checkin: Checkin, location: dict | None) -> None:
     checkin.district_code = location.get("district_code") or None
 
 
-def _update_member_contact(actor, member: Member, phone: str | None, employer) -> None:
+def _update_member_contact(actor: Actor, member: Member, phone: str | None, employer) -> None:
     """Phone and employer confirmed in a check-in update the member's ledger (audited)."""
     fields = {}
     if phone is not None and phone != member.phone:
@@ -236,9 +241,7 @@ def _update_member_contact(actor, member: Member, phone: str | None, employer) -
     if "phone" in fields:
         # A member's login is their phone: the members package keeps it in step (409 when the
         # new phone is another login).
-        from flowmember.members.services import follow_phone
-
-        follow_phone(member)
+        member_services.follow_phone(member)
     audit.record(
         actor,
         "member.update",
@@ -253,27 +256,34 @@ def checkin_for_month(member_id: int, month: int) -> Checkin | None:
     return _for_month(member_id, month)
 
 
-def checkins_of(member_id: int):
-    """Select of a member's check-ins, newest month first."""
-    return select(Checkin).where(Checkin.member_id == member_id).order_by(Checkin.month.desc())
+def checkins_of(
+    member_id: int, *, month_from: int | None = None, month_to: int | None = None
+) -> Select:
+    """Select of a member's check-ins, newest month first (optionally from / to a month)."""
+    stmt = select(Checkin).where(Checkin.member_id == member_id)
+    if month_from is not None:
+        stmt = stmt.where(Checkin.month >= month_from)
+    if month_to is not None:
+        stmt = stmt.where(Checkin.month <= month_to)
+    return stmt.order_by(Checkin.month.desc())
 
 
 # --- contact attempts -------------------------------------------------------------------------
 
 
 def record_contact(
-    actor,
+    actor: Actor,
     member: Member,
     *,
-    channel: str,
-    outcome: str,
+    channel: ContactChannel | str,
+    outcome: ContactOutcome | str,
     at: datetime | None = None,
     note: str | None = None,
 ) -> ContactAttempt:
     """Log a contact attempt; ``reached`` or ``refused`` (the member answered, DOMAIN §8) moves
     the member's last_reached_at forward."""
     now = now_utc()
-    at = at or now
+    at = (at or now).astimezone(UTC)  # stored and answered in UTC
     if at > now + timedelta(minutes=5):
         raise ValidationError({"at": ["Cannot be in the future."]})
     attempt = ContactAttempt(
@@ -299,6 +309,15 @@ def record_contact(
     return attempt
 
 
+def contacts_of(member_id: int) -> Select:
+    """Select of the contact attempts with a member, newest first."""
+    return (
+        select(ContactAttempt)
+        .where(ContactAttempt.member_id == member_id)
+        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
+    )
+
+
 # --- staff lists ------------------------------------------------------------------------------
 
 
@@ -306,7 +325,7 @@ def _subtree_ids(org: Org):
     return select(Org.id).where(Org.path.startswith(org.path))
 
 
-def _members_under(actor, org_id: int | None):
+def _members_under(actor: Actor, org_id: int | None) -> Select:
     org = require_org_in_scope(actor, org_id if org_id is not None else actor.org_id)
     return (
         select(Member)
@@ -328,13 +347,24 @@ def missed_checkin_months(member: Member, current: int) -> int:
     return rules.missed_months(member.last_checkin_month, current, owed_since)
 
 
-def members_missing_checkin(actor, org_id: int | None, month: int):
+def reporting_started_by(month: int) -> ColumnElement[bool]:
+    """SQL: the member's first month of monthly reports
+    (:func:`flowmember.lapse.rules.reports_first_month`) is ``month`` or earlier: joined,
+    tracked, under the current org and entered by then. The missing-check-in list and the
+    reminders package's check-in selection both start from it."""
+    return and_(
+        Member.joined_on <= months.last_day(month),
+        or_(Member.tracked_since_month.is_(None), Member.tracked_since_month <= month),
+        or_(Member.org_since_month.is_(None), Member.org_since_month <= month),
+        or_(Member.entered_month.is_(None), Member.entered_month <= month),
+    )
+
+
+def members_missing_checkin(actor: Actor, org_id: int | None, month: int) -> Select:
     """Select of active mobile members (graduate, migrant) under the org with no check-in for
     ``month``, from the month they came under the org (the set-based twin of
     ``flowmember.reminders.rules.missing_checkin``). For the current month it reads the summary
     column only."""
-    from flowmember.reminders.selection import reporting_started_by
-
     stmt = _members_under(actor, org_id).where(
         Member.category.in_([c.value for c in AWAY_CATEGORIES]), reporting_started_by(month)
     )
@@ -353,7 +383,9 @@ def home_province() -> str | None:
     return current_app.config.get("HOME_PROVINCE_CODE") or None
 
 
-def members_missing_attendance(actor, org_id: int | None, today: date | None = None):
+def members_missing_attendance(
+    actor: Actor, org_id: int | None, today: date | None = None
+) -> Select:
     """Select of active members under the org with no attendance (present or online) in the
     current quarter (in-province) or half-year (out-of-province); see rules.is_in_province."""
     today = today or today_local()
@@ -371,34 +403,6 @@ def members_missing_attendance(actor, org_id: int | None, today: date | None = N
     return stmt.order_by(Member.org_id, Member.name, Member.id)
 
 
-def remind_missing_checkins(actor, org_id: int | None, month: int, text: str) -> int:
-    """Hand the members who owe ``month``'s check-in to the reminders package as one batch
-    notice; returns how many members it names."""
-    from flowmember.reminders.services import enqueue_batch
-
-    ids = list(
-        db.session.scalars(
-            members_missing_checkin(actor, org_id, month).with_only_columns(Member.id)
-        )
-    )
-    if ids:
-        enqueue_batch(actor, member_ids=ids, text=text)
-    return len(ids)
-
-
-def remind_missing_attendance(actor, org_id: int | None, text: str) -> int:
-    """Hand the members without org life this period to the reminders package as one batch
-    notice; returns how many members it names."""
-    from flowmember.reminders.services import enqueue_batch
-
-    ids = list(
-        db.session.scalars(members_missing_attendance(actor, org_id).with_only_columns(Member.id))
-    )
-    if ids:
-        enqueue_batch(actor, member_ids=ids, text=text)
-    return len(ids)
-
-
 # --- location retention -----------------------------------------------------------------------
 
 
@@ -414,8 +418,6 @@ def purge_location_history(as_of: date) -> int:
         .execution_options(synchronize_session=False)
     )
     cleared = result.rowcount or 0
-    from flowmember.members import services as member_services
-
     cleared += member_services.purge_location_history(months.first_day(cutoff)) or 0
     log.info("purged location of %s rows before %s", cleared, months.to_str(cutoff))
     return cleared

@@ -8,8 +8,8 @@ from history with set-based SQL.
 - ``members.last_reached_at`` = max(checkins.updated_at, contact_attempts.at where the member
   was reached: outcome ``reached`` or ``refused``, DOMAIN §8)
 - ``members.paid_through_month`` is owned by the dues package (kept current by its services);
-  its expression is :func:`flowmember.dues.services.paid_through_expr`, imported lazily here so
-  that ``summaries rebuild --check`` proves it too without an import cycle.
+  its expression is :func:`flowmember.dues.paid_through.paid_through_expr`, so that ``summaries
+  rebuild --check`` proves it too.
 
 Writes use single UPDATE statements (``CASE`` for a running maximum, a correlated subquery when
 a value may go down), so two concurrent writes for one member cannot lose an update."""
@@ -28,6 +28,7 @@ from flowmember.checkins.models import (
     Checkin,
     ContactAttempt,
 )
+from flowmember.dues.paid_through import paid_through_expr
 from flowmember.extensions import db
 from flowmember.members.models import Member
 
@@ -37,6 +38,7 @@ SUMMARY_COLUMNS = (
     "last_reached_at",
     "paid_through_month",
 )
+
 
 def _greatest(column, value):
     """``max(column, value)`` treating NULL as smaller than anything (portable SQL)."""
@@ -108,13 +110,6 @@ def reached_at_expr():
         (checked_in > reached, checked_in),
         else_=reached,
     )
-
-
-def paid_through_expr():
-    """The dues package's paid-through (assessments and the carried paid-through month)."""
-    from flowmember.dues.services import paid_through_expr
-
-    return paid_through_expr()
 
 
 EXPRESSIONS = {

@@ -3,42 +3,51 @@
 Member phone pages: /m/checkin (the check-in form; its script talks to the API and keeps an
 offline submission until the phone is back online), /m/checkins, /m/activities. Staff pages:
 /members/<id>/contacts, /activities, /activities/<id> (the whole branch's attendance in one
-form), /checkins/missing and /attendance/missing."""
+form), /checkins/missing and /attendance/missing.
+
+Forms are read by the API's ``*Args`` schemas (:func:`flowmember.web.pages.load_form`) and the
+lists by the same service functions as the API."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from marshmallow import EXCLUDE, Schema
 
 from flowmember.checkins import activities as act
 from flowmember.checkins import rules, services
 from flowmember.checkins.models import (
-    Activity,
     ActivityKind,
-    Attendance,
     AttendanceStatus,
-    ContactAttempt,
     ContactChannel,
     ContactOutcome,
 )
+from flowmember.checkins.schemas import (
+    ActivityArgs,
+    ActivityQueryArgs,
+    BulkAttendanceArgs,
+    ConfirmArgs,
+    ContactArgs,
+    MissingAttendanceArgs,
+    MissingCheckinArgs,
+    RemindArgs,
+    location_of,
+)
 from flowmember.core import months
-from flowmember.core.auth import get_scoped, scoped
+from flowmember.core.auth import WRITE_ROLES, get_scoped
 from flowmember.core.errors import FlowMemberError
-from flowmember.core.time import LOCAL_TZ, today_local
-from flowmember.extensions import csrf, db
+from flowmember.core.time import today_local
+from flowmember.extensions import db
+from flowmember.members import consent as consent_texts
 from flowmember.members.models import Member
-from flowmember.orgs.models import Org
-from flowmember.web import nav
-from flowmember.web.auth import member_required, staff_required
+from flowmember.members.services import has_location_consent
+from flowmember.orgs.services import orgs_in_scope
+from flowmember.reminders import services as reminders
+from flowmember.web import nav, pages
 
-bp = Blueprint("checkins_pages", __name__)
-
-ORG_LIFE_ROLES = ("admin", "secretary")
+bp = pages.blueprint("checkins_pages", __name__)
 
 nav.member("checkins_pages.checkin", _l("Monthly check-in"), order=10)
 nav.member("checkins_pages.my_checkins", _l("My check-ins"), order=11)
@@ -77,10 +86,21 @@ OUTCOME_LABELS = {
 }
 
 
-@bp.before_request
-def protect_forms():
-    if request.method == "POST":
-        csrf.protect()
+#: Field names of the forms, as the reader knows them.
+FORM_LABELS = {
+    "org_id": _l("Organisation"),
+    "month": _l("Month"),
+    "kind": _l("Kind"),
+    "title": _l("Title"),
+    "held_on": _l("Date"),
+    "online": _l("Held online"),
+    "channel": _l("Channel"),
+    "outcome": _l("Outcome"),
+    "at": _l("When"),
+    "note": _l("Note"),
+    "code": _l("Attendance code"),
+    "entries": _l("Attendance"),
+}
 
 
 @bp.app_context_processor
@@ -94,24 +114,22 @@ def labels():
     }
 
 
-def _flash_error(exc: FlowMemberError) -> None:
-    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
-    flash(f"{exc.message} {details}".strip(), "error")
-
-
-def _member():
+def _member() -> Member:
     return db.session.get(Member, current_user.member_id)
+
+
+def _form(schema: type[Schema]) -> dict:
+    """The posted form through the API's schema (the CSRF token and other extra fields left
+    out)."""
+    return pages.load_form(schema, unknown=EXCLUDE)
 
 
 # --- member pages -----------------------------------------------------------------------------
 
 
 @bp.route("/m/checkin")
-@member_required
+@pages.member_required
 def checkin():
-    from flowmember.members import consent as consent_texts
-    from flowmember.members.services import has_location_consent
-
     member = _member()
     today = today_local()
     current = months.of(today)
@@ -138,7 +156,7 @@ def checkin():
 
 
 @bp.route("/m/checkins")
-@member_required
+@pages.member_required
 def my_checkins():
     member = _member()
     rows = db.session.scalars(services.checkins_of(member.id).limit(36)).all()
@@ -146,8 +164,6 @@ def my_checkins():
 
 
 def _location(obj) -> str:
-    from flowmember.checkins.schemas import location_of
-
     view = location_of(obj)
     if not view:
         return ""
@@ -156,37 +172,24 @@ def _location(obj) -> str:
 
 
 @bp.route("/m/activities", methods=["GET", "POST"])
-@member_required
+@pages.member_required
 def my_activities():
     member = _member()
     if request.method == "POST":
         try:
+            args = _form(ConfirmArgs)
             act.confirm_online(
-                current_user,
-                member,
-                request.form.get("activity_id", type=int),
-                request.form.get("code", ""),
+                current_user, member, request.form.get("activity_id", type=int), args["code"]
             )
-            db.session.commit()
             flash(_("Online attendance confirmed."), "success")
-        except FlowMemberError as exc:
-            db.session.rollback()
-            _flash_error(exc)
+        except FlowMemberError as error:
+            pages.flash_error(error, FORM_LABELS)
         return redirect(url_for(".my_activities"))
-    rows = db.session.scalars(act.activities_for_member(member).limit(50)).all()
-    mine = dict(
-        db.session.execute(
-            select(Attendance.activity_id, Attendance.status).where(
-                Attendance.member_id == member.id,
-                Attendance.activity_id.in_([a.id for a in rows]),
-            )
-        ).all()
-    )
+    rows = act.my_activities(member, limit=pages.PAGE_SIZE)
     today = today_local()
     return render_template(
         "checkins/my_activities.html",
         rows=rows,
-        mine=mine,
         can_confirm={
             a.id: rules.online_confirm_problem(a.online, a.held_on, today) is None for a in rows
         },
@@ -197,41 +200,25 @@ def my_activities():
 
 
 @bp.route("/members/<int:member_id>/contacts", methods=["GET", "POST"])
-@staff_required
+@pages.staff_required
 def member_contacts(member_id: int):
     member = get_scoped(Member, member_id, current_user, what="Member")
     if request.method == "POST":
         try:
-            at = request.form.get("at") or None
-            if at:
-                from datetime import datetime
-
-                at = datetime.fromisoformat(at)
-                if at.tzinfo is None:
-                    at = at.replace(tzinfo=LOCAL_TZ)
+            args = _form(ContactArgs)
             services.record_contact(
                 current_user,
                 member,
-                channel=ContactChannel(request.form.get("channel")).value,
-                outcome=ContactOutcome(request.form.get("outcome")).value,
-                at=at,
-                note=request.form.get("note"),
+                channel=args["channel"],
+                outcome=args["outcome"],
+                at=args.get("at"),
+                note=args.get("note"),
             )
-            db.session.commit()
             flash(_("Contact attempt recorded."), "success")
             return redirect(url_for(".member_contacts", member_id=member.id))
-        except ValueError:
-            db.session.rollback()
-            flash(_("Some fields are not valid."), "error")
-        except FlowMemberError as exc:
-            db.session.rollback()
-            _flash_error(exc)
-    rows = db.session.scalars(
-        select(ContactAttempt)
-        .where(ContactAttempt.member_id == member.id)
-        .order_by(ContactAttempt.at.desc(), ContactAttempt.id.desc())
-        .limit(100)
-    ).all()
+        except FlowMemberError as error:
+            pages.flash_error(error, FORM_LABELS)
+    rows = db.session.scalars(services.contacts_of(member.id).limit(100)).all()
     checkins = db.session.scalars(services.checkins_of(member.id).limit(12)).all()
     return render_template(
         "checkins/contacts.html",
@@ -243,152 +230,145 @@ def member_contacts(member_id: int):
     )
 
 
-def _orgs_in_scope():
-    return db.session.scalars(scoped(select(Org), Org, current_user).order_by(Org.path)).all()
-
-
-@bp.route("/activities", methods=["GET", "POST"])
-@staff_required
+@bp.get("/activities")
+@pages.staff_required
 def activities():
-    if request.method == "POST":
-        if current_user.role not in ORG_LIFE_ROLES:
-            abort(403)
-        try:
-            held_on = date.fromisoformat(request.form.get("held_on", ""))
-            activity = act.create_activity(
-                current_user,
-                org_id=request.form.get("org_id", type=int),
-                kind=ActivityKind(request.form.get("kind")).value,
-                title=request.form.get("title", ""),
-                held_on=held_on,
-                online=bool(request.form.get("online")),
-            )
-            db.session.commit()
-            flash(_("Activity added. Attendance code: %(code)s", code=activity.code), "success")
-            return redirect(url_for(".activity", activity_id=activity.id))
-        except ValueError:
-            db.session.rollback()
-            flash(_("Some fields are not valid."), "error")
-        except FlowMemberError as exc:
-            db.session.rollback()
-            _flash_error(exc)
-    org_id = request.args.get("org_id", type=int)
-    stmt = scoped(select(Activity), Activity, current_user)
-    if org_id:
-        stmt = stmt.where(Activity.org_id == org_id)
-    rows = db.session.scalars(stmt.order_by(Activity.held_on.desc()).limit(100)).all()
+    args = pages.load_query(ActivityQueryArgs, FORM_LABELS)
+    rows = db.session.scalars(act.activities_in_scope(current_user, **args).limit(100)).all()
     return render_template(
         "checkins/activities.html",
         rows=rows,
-        orgs=_orgs_in_scope(),
-        org_id=org_id,
+        orgs=orgs_in_scope(current_user),
+        org_id=args.get("org_id"),
         kinds=list(ActivityKind),
         today=today_local().isoformat(),
-        may_edit=current_user.role in ORG_LIFE_ROLES,
+        may_edit=pages.has_role(*WRITE_ROLES),
     )
 
 
-@bp.route("/activities/<int:activity_id>", methods=["GET", "POST"])
-@staff_required
+@bp.post("/activities")
+@pages.roles_required(*WRITE_ROLES)
+def add_activity():
+    try:
+        args = _form(ActivityArgs)
+        activity = act.create_activity(current_user, **args)
+    except FlowMemberError as error:
+        pages.flash_error(error, FORM_LABELS)
+        return redirect(url_for(".activities"))
+    flash(_("Activity added. Attendance code: %(code)s", code=activity.code), "success")
+    return redirect(url_for(".activity", activity_id=activity.id))
+
+
+def _eligible(activity) -> list[Member]:
+    return list(
+        db.session.scalars(
+            act.eligible_members(activity)
+            .where(Member.status == "active")
+            .order_by(Member.name, Member.id)
+        )
+    )
+
+
+@bp.get("/activities/<int:activity_id>")
+@pages.staff_required
 def activity(activity_id: int):
     activity = act.get_activity(current_user, activity_id)
-    members = db.session.scalars(
-        act.eligible_members(activity)
-        .where(Member.status == "active")
-        .order_by(Member.name, Member.id)
-    ).all()
-    if request.method == "POST":
-        if current_user.role not in ORG_LIFE_ROLES:
-            abort(403)
-        entries = []
-        for m in members:
-            status = request.form.get(f"status-{m.id}")
-            if status:
-                entries.append({"member_id": m.id, "status": status})
-        try:
-            if entries:
-                act.set_attendance_bulk(current_user, activity, entries)
-            db.session.commit()
-            flash(_("Attendance saved for %(count)s members.", count=len(entries)), "success")
-            return redirect(url_for(".activity", activity_id=activity.id))
-        except FlowMemberError as exc:
-            db.session.rollback()
-            _flash_error(exc)
     recorded = {
         a.member_id: a.status.value for a in db.session.scalars(act.attendance_of(activity))
     }
     return render_template(
         "checkins/activity.html",
         activity=activity,
-        members=members,
+        members=_eligible(activity),
         recorded=recorded,
         statuses=list(AttendanceStatus),
-        may_edit=current_user.role in ORG_LIFE_ROLES,
+        may_edit=pages.has_role(*WRITE_ROLES),
     )
 
 
-def _list_org_id() -> int:
-    return request.values.get("org_id", type=int) or current_user.org_id
-
-
-@bp.route("/checkins/missing", methods=["GET", "POST"])
-@staff_required
-def missing_checkins():
-    org_id = _list_org_id()
+@bp.post("/activities/<int:activity_id>")
+@pages.roles_required(*WRITE_ROLES)
+def save_attendance(activity_id: int):
+    activity = act.get_activity(current_user, activity_id)
+    entries = [
+        {"member_id": m.id, "status": status}
+        for m in _eligible(activity)
+        if (status := request.form.get(f"status-{m.id}"))
+    ]
     try:
-        month = months.parse(request.values.get("month") or months.to_str(months.of(today_local())))
-    except ValueError:
-        month = months.of(today_local())
-    if request.method == "POST":
-        if current_user.role not in ORG_LIFE_ROLES:
-            abort(403)
-        text = _("Please submit your monthly check-in for %(month)s.", month=months.to_str(month))
-        try:
-            count = services.remind_missing_checkins(current_user, org_id, month, text)
-            db.session.commit()
-            flash(_("Reminder handed over for %(count)s members.", count=count), "success")
-        except FlowMemberError as exc:
-            db.session.rollback()
-            _flash_error(exc)
-        return redirect(url_for(".missing_checkins", org_id=org_id, month=months.to_str(month)))
-    rows = db.session.scalars(services.members_missing_checkin(current_user, org_id, month)).all()
+        if entries:
+            args = pages.load_form(BulkAttendanceArgs, {"entries": entries})
+            act.set_attendance_bulk(current_user, activity, args["entries"])
+        flash(_("Attendance saved for %(count)s members.", count=len(entries)), "success")
+    except FlowMemberError as error:
+        pages.flash_error(error, FORM_LABELS)
+    return redirect(url_for(".activity", activity_id=activity.id))
+
+
+@bp.get("/checkins/missing")
+@pages.staff_required
+def missing_checkins():
+    args = pages.load_query(MissingCheckinArgs, FORM_LABELS)
+    org_id = args.get("org_id") or current_user.org_id
     current = months.of(today_local())
+    month = args.get("month", current)
+    rows = db.session.scalars(services.members_missing_checkin(current_user, org_id, month)).all()
     return render_template(
         "checkins/missing.html",
         rows=rows,
-        orgs=_orgs_in_scope(),
+        orgs=orgs_in_scope(current_user),
         org_id=org_id,
         month=months.to_str(month),
         missed={m.id: services.missed_checkin_months(m, current) for m in rows},
-        may_remind=current_user.role in ORG_LIFE_ROLES,
+        may_remind=pages.has_role(*WRITE_ROLES),
         mode="checkins",
     )
 
 
-@bp.route("/attendance/missing", methods=["GET", "POST"])
-@staff_required
+@bp.post("/checkins/missing")
+@pages.roles_required(*WRITE_ROLES)
+def remind_missing_checkins():
+    org_id = request.form.get("org_id", type=int) or current_user.org_id
+    try:
+        args = _form(RemindArgs)
+        org_id = args.get("org_id") or current_user.org_id
+        month = args.get("month", months.of(today_local()))
+        text = _("Please submit your monthly check-in for %(month)s.", month=months.to_str(month))
+        count = reminders.remind_missing_checkins(current_user, org_id, month, text)
+    except FlowMemberError as error:
+        pages.flash_error(error, FORM_LABELS)
+        return redirect(url_for(".missing_checkins", org_id=org_id))
+    flash(_("Reminder handed over for %(count)s members.", count=count), "success")
+    return redirect(url_for(".missing_checkins", org_id=org_id, month=months.to_str(month)))
+
+
+@bp.get("/attendance/missing")
+@pages.staff_required
 def missing_attendance():
-    org_id = _list_org_id()
-    if request.method == "POST":
-        if current_user.role not in ORG_LIFE_ROLES:
-            abort(403)
-        text = _("Please take part in your branch's organisation life this period.")
-        try:
-            count = services.remind_missing_attendance(current_user, org_id, text)
-            db.session.commit()
-            flash(_("Reminder handed over for %(count)s members.", count=count), "success")
-        except FlowMemberError as exc:
-            db.session.rollback()
-            _flash_error(exc)
-        return redirect(url_for(".missing_attendance", org_id=org_id))
+    args = pages.load_query(MissingAttendanceArgs, FORM_LABELS)
+    org_id = args.get("org_id") or current_user.org_id
     rows = db.session.scalars(services.members_missing_attendance(current_user, org_id)).all()
     return render_template(
         "checkins/missing.html",
         rows=rows,
-        orgs=_orgs_in_scope(),
+        orgs=orgs_in_scope(current_user),
         org_id=org_id,
         month=None,
         missed={},
-        may_remind=current_user.role in ORG_LIFE_ROLES,
+        may_remind=pages.has_role(*WRITE_ROLES),
         mode="attendance",
     )
+
+
+@bp.post("/attendance/missing")
+@pages.roles_required(*WRITE_ROLES)
+def remind_missing_attendance():
+    org_id = request.form.get("org_id", type=int) or current_user.org_id
+    try:
+        org_id = _form(MissingAttendanceArgs).get("org_id") or current_user.org_id
+        text = _("Please take part in your branch's organisation life this period.")
+        count = reminders.remind_missing_attendance(current_user, org_id, text)
+        flash(_("Reminder handed over for %(count)s members.", count=count), "success")
+    except FlowMemberError as error:
+        pages.flash_error(error, FORM_LABELS)
+    return redirect(url_for(".missing_attendance", org_id=org_id))

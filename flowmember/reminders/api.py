@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from flask import jsonify, make_response, request
 from flask.views import MethodView
-from sqlalchemy import func, select
 
 from flowmember.core.api import Blueprint, QueryPage
-from flowmember.core.auth import current_actor, current_member, get_scoped, roles
-from flowmember.core.errors import ValidationError
-from flowmember.extensions import db
-from flowmember.reminders import rules, services
-from flowmember.reminders.models import Notice, Reminder, ReminderPreference, ReminderStatus
+from flowmember.core.auth import (
+    STAFF,
+    WRITE_ROLES,
+    current_actor,
+    current_member,
+    get_scoped,
+    roles,
+)
+from flowmember.reminders import services
+from flowmember.reminders.models import Notice, Reminder
 from flowmember.reminders.schemas import (
     JobStatusSchema,
     MyReminderSchema,
@@ -25,16 +29,10 @@ from flowmember.reminders.schemas import (
     ReminderQueryArgs,
     ReminderSchema,
 )
+from jobs.registry import JOBS
+from jobs.runner import status
 
 blp = Blueprint("reminders", __name__, url_prefix="/api/v1", description="Reminders and notices")
-
-STAFF = ("admin", "secretary", "clerk")
-
-
-def _status_clause(status: str):
-    if status == "queued":
-        return Reminder.status.in_([ReminderStatus.queued, ReminderStatus.sending])
-    return Reminder.status == status
 
 
 @blp.route("/reminders")
@@ -44,19 +42,7 @@ def _status_clause(status: str):
 @blp.paginate(QueryPage)
 def list_reminders(args):
     """Reminders in the caller's subtree with their delivery status (staff)"""
-    actor = current_actor()
-    stmt = services.reminders_in_scope(actor).order_by(Reminder.id.desc())
-    if "member_id" in args:
-        stmt = stmt.where(Reminder.member_id == args["member_id"])
-    if "kind" in args:
-        stmt = stmt.where(Reminder.kind == args["kind"])
-    if "status" in args:
-        stmt = stmt.where(_status_clause(args["status"]))
-    if "notice_id" in args:
-        stmt = stmt.where(Reminder.notice_id == args["notice_id"])
-    if args.get("mine"):
-        stmt = stmt.where(Reminder.user_id == actor.id)
-    return stmt
+    return services.list_reminders(current_actor(), args)
 
 
 @blp.route("/reminders/<int:reminder_id>")
@@ -72,8 +58,7 @@ def get_reminder(reminder_id):
 @blp.paginate(QueryPage)
 def my_reminders():
     """The member's own reminders"""
-    member = current_member()
-    return select(Reminder).where(Reminder.member_id == member.id).order_by(Reminder.id.desc())
+    return services.member_reminders(current_member().id)
 
 
 @blp.route("/me/reminder-preferences")
@@ -81,24 +66,15 @@ class MyPreferences(MethodView):
     @blp.response(200, ReminderPreferenceSchema)
     def get(self):
         """The member's channel order"""
-        member = current_member()
-        pref = db.session.scalar(
-            select(ReminderPreference).where(ReminderPreference.member_id == member.id)
-        )
-        if pref is None:
-            return {"channels": list(rules.DEFAULT_CHANNELS), "wechat_openid": None}
-        return pref
+        return services.preferences_of(current_member().id)
 
     @blp.arguments(ReminderPreferenceArgs)
     @blp.response(200, ReminderPreferenceSchema)
     def put(self, args):
         """Set the member's channel order (sms, wechat, email)"""
-        member = current_member()
-        pref = services.set_preferences(
-            member.id, channels=args["channels"], wechat_openid=args.get("wechat_openid")
+        return services.set_preferences(
+            current_member().id, channels=args["channels"], wechat_openid=args.get("wechat_openid")
         )
-        db.session.commit()
-        return pref
 
 
 def _notice_out(notice: Notice) -> dict:
@@ -114,9 +90,8 @@ def _notice_out(notice: Notice) -> dict:
     }
 
 
-def _filter(args) -> dict:
-    flt = dict(args.get("filter") or {})
-    return flt
+def _filter(args) -> services.NoticeFilter:
+    return services.NoticeFilter(**(args.get("filter") or {}))
 
 
 @blp.route("/notices")
@@ -128,7 +103,7 @@ class Notices(MethodView):
         """Batch notices of the caller's subtree"""
         return services.notices_in_scope(current_actor()).order_by(Notice.id.desc())
 
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(NoticeArgs)
     @blp.response(202, NoticeSchema)
     def post(self, args):
@@ -143,14 +118,11 @@ class Notices(MethodView):
             channels=args.get("channels"),
             filter=_filter(args),
         )
-        if notice.recipients == 0:
-            raise ValidationError({"filter": ["No member matches this filter."]})
-        db.session.commit()
         return _notice_out(notice)
 
 
 @blp.route("/notices/preview", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.arguments(NoticePreviewArgs)
 @blp.response(200, NoticePreviewSchema)
 def preview_notice(args):
@@ -159,8 +131,7 @@ def preview_notice(args):
 
 
 def _count(args) -> int:
-    stmt = services.notice_recipients(current_actor(), args["org_id"], _filter(args))
-    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    return services.count_recipients(current_actor(), args["org_id"], _filter(args))
 
 
 @blp.route("/notices/<int:notice_id>")
@@ -176,7 +147,4 @@ def get_notice(notice_id):
 @blp.response(200, JobStatusSchema(many=True))
 def list_jobs():
     """Every scheduled job: last run, next run, and whether it is overdue (admin)"""
-    from jobs.registry import JOBS
-    from jobs.runner import status
-
     return [status(spec) for spec in JOBS]

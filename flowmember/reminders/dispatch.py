@@ -5,7 +5,12 @@ on PostgreSQL the candidate rows are picked ``FOR UPDATE SKIP LOCKED``), commits
 sends each row along the recipient's channel order and records every attempt. Two dispatchers
 (or two scheduler processes) never claim the same row. Transient failures are retried with
 exponential backoff; permanent ones (bounce, refused) fall back to the next channel; SMS waits
-out the quiet hours (22:00-08:00 Asia/Shanghai)."""
+out the quiet hours (22:00-08:00 Asia/Shanghai).
+
+The dispatcher is the one place below the request/command/job boundary
+(:mod:`flowmember.core.transaction`) that commits, and it does so only through :func:`settle`:
+after each claim and after each send, so that a message that left is never sent again. Nothing
+else in the reminders package commits or rolls back."""
 
 from __future__ import annotations
 
@@ -19,7 +24,8 @@ from sqlalchemy import or_, select, update
 from flowmember.core.time import now_utc
 from flowmember.extensions import db
 from flowmember.reminders import rules
-from flowmember.reminders.channels import Message, get_channel
+from flowmember.reminders.channels import get_channel
+from flowmember.reminders.channels.base import Message
 from flowmember.reminders.messages import Skip, recipient_for, recipients_for, render
 from flowmember.reminders.models import Reminder, ReminderDelivery, ReminderStatus
 
@@ -30,12 +36,23 @@ log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=30)
 
 
+def settle() -> None:
+    """Commit what the dispatcher has done so far, on purpose and only here.
+
+    The dispatcher commits once per claim and once per send, not once per job run: a claim must
+    be visible to the other dispatchers before anything is sent, and a send's outcome (sent,
+    retry, failed ...) must be stored before the next message goes out, so that a message that
+    left is never sent again, even if the process dies halfway through a batch."""
+    db.session.commit()
+
+
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def claim(limit: int = 200, *, now: datetime | None = None, worker: str | None = None) -> list[int]:
-    """Claim up to ``limit`` due reminders for this worker (committed); returns their ids."""
+    """Claim up to ``limit`` due reminders for this worker (committed: :func:`settle`); returns
+    their ids."""
     now = now or now_utc()
     worker = worker or worker_id()
     db.session.execute(
@@ -56,7 +73,7 @@ def claim(limit: int = 200, *, now: datetime | None = None, worker: str | None =
         due = due.with_for_update(skip_locked=True)  # rows another dispatcher holds are skipped
     candidates = list(db.session.scalars(due))
     if not candidates:
-        db.session.commit()
+        settle()
         return []
     stmt = (
         update(Reminder)
@@ -66,7 +83,7 @@ def claim(limit: int = 200, *, now: datetime | None = None, worker: str | None =
         .execution_options(synchronize_session=False)
     )
     ids = sorted(db.session.scalars(stmt).all())
-    db.session.commit()
+    settle()
     return ids
 
 
@@ -102,7 +119,7 @@ def _record(reminder, channel, provider, status, *, error=None, message_id=None,
 
 def deliver(reminder: Reminder, *, now: datetime | None = None, recipient=None) -> str:
     """Try to deliver one claimed reminder; returns sent | retry | deferred | failed | skipped.
-    The caller commits."""
+    The caller commits (:func:`dispatch` through :func:`settle`)."""
     now = now or now_utc()
     try:
         if isinstance(recipient, Skip):
@@ -196,17 +213,19 @@ def dispatch(*, now: datetime | None = None, limit: int = 200, rounds: int = 50)
         for rid in ids:
             reminder = db.session.get(Reminder, rid)
             try:
-                outcome = deliver(reminder, now=now, recipient=recipients.get(rid))
+                # A failed delivery's changes are undone by the savepoint, not by a rollback
+                # of the whole session.
+                with db.session.begin_nested():
+                    outcome = deliver(reminder, now=now, recipient=recipients.get(rid))
             except Exception:
                 log.exception("reminder %s could not be delivered", rid)
-                db.session.rollback()
                 reminder = db.session.get(Reminder, rid)
                 reminder.status = ReminderStatus.queued
                 reminder.attempts += 1
                 reminder.next_attempt_at = (now or now_utc()) + rules.backoff(reminder.attempts)
                 reminder.last_error = "internal error"
                 outcome = "retry"
-            db.session.commit()
+            settle()
             counts[outcome] += 1
         if len(ids) < limit:
             break

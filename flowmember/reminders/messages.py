@@ -13,10 +13,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from flowmember.accounts.models import User
 from flowmember.core import months
 from flowmember.core.money import fmt
+from flowmember.dues.services import arrears
 from flowmember.extensions import db
-from flowmember.reminders.models import Reminder, ReminderPreference
+from flowmember.members.models import Member
+from flowmember.orgs.models import Org
+from flowmember.reminders.models import Notice, Reminder, ReminderPreference
 
 DEFAULT_LOCALE = "zh_CN"
 
@@ -54,9 +58,6 @@ def recipients_for(reminders) -> dict[int, Recipient | Skip]:
     """The recipient of each reminder (Reminder objects or rows with id, member_id, user_id,
     kind; by reminder id), loaded with one query per table; a
     member no longer active maps to Skip (batch notices still reach them)."""
-    from flowmember.accounts.models import User
-    from flowmember.members.models import Member
-
     member_ids = {r.member_id for r in reminders if r.member_id is not None}
     user_ids = {r.user_id for r in reminders if r.member_id is None}
     members = {
@@ -123,8 +124,6 @@ def recipient_for(reminder: Reminder) -> Recipient:
 def _unpaid(member_id: int, up_to: int) -> list[tuple[int, int]]:
     """(month, fen) owed assessed months up to ``up_to`` (unpaid, or reduced and not yet paid:
     the same months the dues reminders are selected on)."""
-    from flowmember.dues.services import arrears
-
     return [(m, fen) for m, fen in arrears(member_id) if m <= up_to]
 
 
@@ -139,8 +138,6 @@ def _criteria_text(criteria: list[str]) -> str:
 
 def _values(reminder: Reminder, recipient: Recipient) -> dict:
     """The template variables; raises Skip when the reminder no longer applies."""
-    from flowmember.members.models import Member
-
     ctx = dict(reminder.context or {})
     kind = reminder.kind.value
     base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
@@ -175,9 +172,6 @@ def _values(reminder: Reminder, recipient: Recipient) -> dict:
         ]
         values["what"] = _criteria_text(ctx.get("criteria") or [])
     elif kind == "notice":
-        from flowmember.orgs.models import Org
-        from flowmember.reminders.models import Notice
-
         notice = db.session.get(Notice, reminder.notice_id) if reminder.notice_id else None
         org = db.session.get(Org, notice.org_id) if notice and notice.org_id else None
         values["text"] = notice.text if notice else ctx.get("text", "")

@@ -23,9 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from flowmember.accounts.models import User
 from flowmember.core.db import JSONType, UTCDateTime, str_enum
 from flowmember.core.time import now_utc
 from flowmember.extensions import db
+from flowmember.members.models import Member
 
 
 class Kind(enum.StrEnum):
@@ -128,9 +130,6 @@ class Reminder(db.Model):
 
     @classmethod
     def scope(cls, org_ids):
-        from flowmember.accounts.models import User
-        from flowmember.members.models import Member
-
         return or_(
             cls.member_id.in_(select(Member.id).where(Member.scope(org_ids))),
             cls.user_id.in_(select(User.id).where(User.org_id.in_(org_ids))),

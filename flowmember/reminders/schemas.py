@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from flowmember.members.models import Category, MemberStatus
 from flowmember.reminders.models import Kind
 from flowmember.reminders.rules import MEMBER_CHANNELS
 
 PUBLIC_STATUSES = ("queued", "sent", "failed", "skipped")
-MEMBER_CATEGORIES = ("graduate", "migrant", "inflow", "other")
-MEMBER_STATUSES = ("active", "transferred_out", "suspended", "removed", "deceased")
+MEMBER_CATEGORIES = tuple(c.value for c in Category)
+MEMBER_STATUSES = tuple(s.value for s in MemberStatus)
 
 
 class ReminderQueryArgs(Schema):

@@ -24,6 +24,7 @@ from datetime import date
 from sqlalchemy import Select, and_, exists, func, or_, select
 
 from flowmember.accounts.models import User
+from flowmember.checkins.services import reporting_started_by
 from flowmember.core import months
 from flowmember.dues.models import DuesAssessment
 from flowmember.dues.rules import UNPAID_STATUSES
@@ -41,18 +42,6 @@ STAFF_ROLES = ("admin", "secretary")
 
 
 # --- members -----------------------------------------------------------------------------------
-
-
-def reporting_started_by(month: int):
-    """SQL: the member's first month of monthly reports
-    (:func:`flowmember.lapse.rules.reports_first_month`) is ``month`` or earlier: joined,
-    tracked, under the current org and entered by then."""
-    return and_(
-        Member.joined_on <= months.last_day(month),
-        or_(Member.tracked_since_month.is_(None), Member.tracked_since_month <= month),
-        or_(Member.org_since_month.is_(None), Member.org_since_month <= month),
-        or_(Member.entered_month.is_(None), Member.entered_month <= month),
-    )
 
 
 def owes_reports():

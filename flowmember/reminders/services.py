@@ -1,18 +1,27 @@
-"""Reminders and notices: state changes (flush, never commit).
+"""Reminders and notices: state changes (flush, never commit) and the reads the pages and the
+API share.
 
 The outbox row is written before anything is sent and is unique per (member, kind, period):
 enqueueing the same reminder again, from a second scheduler or a re-run, writes nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal, NotRequired, TypedDict
 
 from sqlalchemy import Select, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from flowmember.core.auth import org_ids_in_scope, require_org_in_scope, scoped
+from flowmember.checkins.services import members_missing_attendance, members_missing_checkin
+from flowmember.core.audit import record
+from flowmember.core.auth import Actor, org_ids_in_scope, require_org_in_scope, scoped
+from flowmember.core.db import UTCDateTime
 from flowmember.core.errors import ValidationError
 from flowmember.core.time import now_utc
 from flowmember.extensions import db
+from flowmember.members.models import Member
+from flowmember.orgs.models import Org
 from flowmember.reminders.models import (
     Kind,
     Notice,
@@ -20,21 +29,56 @@ from flowmember.reminders.models import (
     ReminderPreference,
     ReminderStatus,
 )
-from flowmember.reminders.rules import MEMBER_CHANNELS
+from flowmember.reminders.rules import DEFAULT_CHANNELS, MEMBER_CHANNELS
 
 KINDS = frozenset(k.value for k in Kind)
 NOTICE_MAX_LENGTH = 500
+
+
+class ReminderRow(TypedDict):
+    """One outbox row to queue: to a member or to a staff user."""
+
+    kind: str
+    period: str
+    member_id: NotRequired[int | None]
+    user_id: NotRequired[int | None]
+    notice_id: NotRequired[int | None]
+    context: NotRequired[dict[str, Any] | None]
+    channels: NotRequired[list[str] | None]
+
+
+class NoticeFilter(TypedDict, total=False):
+    """Which members a batch notice goes to (every key optional)."""
+
+    category: str
+    #: Member status; default ``active``.
+    status: str
+    flag: Literal["lapse_risk", "unreachable"]
+    member_ids: list[int]
+
+
+class ReminderFilter(TypedDict, total=False):
+    """The filters of the reminders list (the API's query and the staff page alike)."""
+
+    member_id: int
+    kind: Kind | str
+    #: A public status: queued (sending reads as queued), sent, failed or skipped.
+    status: str
+    notice_id: int
+    #: Only the actor's own staff reminders (letters, receipts).
+    mine: bool
+
+
+def _dialect_insert():
+    dialect = db.session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _insert_ignore(rows: list[dict]) -> list[int]:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the ids of the rows actually written."""
     if not rows:
         return []
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    dialect_insert = _dialect_insert()
     now = now_utc()
     for row in rows:
         row.setdefault("status", ReminderStatus.queued.value)
@@ -51,7 +95,7 @@ def _insert_ignore(rows: list[dict]) -> list[int]:
     return ids
 
 
-def enqueue(member_id: int, kind: str, period: str, context: dict | None = None) -> bool:
+def enqueue(member_id: int, kind: str, period: str, context: dict[str, Any] | None = None) -> bool:
     """Queue one member reminder; False when (member, kind, period) already exists."""
     if kind not in KINDS:
         raise ValueError(f"unknown reminder kind {kind!r}")
@@ -59,7 +103,9 @@ def enqueue(member_id: int, kind: str, period: str, context: dict | None = None)
     return bool(_insert_ignore([row]))
 
 
-def enqueue_staff(user_id: int, kind: str, period: str, context: dict | None = None) -> bool:
+def enqueue_staff(
+    user_id: int, kind: str, period: str, context: dict[str, Any] | None = None
+) -> bool:
     """Queue one reminder to a staff user; False when (user, kind, period) already exists."""
     if kind not in KINDS:
         raise ValueError(f"unknown reminder kind {kind!r}")
@@ -67,7 +113,7 @@ def enqueue_staff(user_id: int, kind: str, period: str, context: dict | None = N
     return bool(_insert_ignore([row]))
 
 
-def enqueue_many(rows: list[dict]) -> int:
+def enqueue_many(rows: list[ReminderRow]) -> int:
     """Queue many reminders at once (dicts with member_id or user_id, kind, period, context?);
     returns how many were new."""
     return len(_insert_ignore([dict(r) for r in rows]))
@@ -75,13 +121,7 @@ def enqueue_many(rows: list[dict]) -> int:
 
 def enqueue_from_select(kind: str, period: str, member_ids: Select) -> int:
     """Set-based: queue (member, kind, period) for every member id the select returns."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    from flowmember.core.db import UTCDateTime
-
+    dialect_insert = _dialect_insert()
     sub = member_ids.subquery()
     (col,) = sub.c
     source = select(
@@ -127,13 +167,10 @@ def _clean_channels(channels: list[str] | None, field: str = "channels") -> list
     return list(dict.fromkeys(channels))
 
 
-def notice_recipients(actor, org_id: int, flt: dict | None) -> Select:
+def notice_recipients(actor: Actor, org_id: int, flt: NoticeFilter | None) -> Select:
     """Ids of the members a notice from ``org_id`` with this filter goes to (in the actor's
     scope and in the org's subtree). Filter keys: category, status (default active), flag
     (lapse_risk | unreachable), member_ids."""
-    from flowmember.members.models import Member
-    from flowmember.orgs.models import Org
-
     org = require_org_in_scope(actor, org_id)
     flt = flt or {}
     subtree = select(Org.id).where(Org.path.startswith(org.path))
@@ -150,13 +187,31 @@ def notice_recipients(actor, org_id: int, flt: dict | None) -> Select:
     return stmt.order_by(Member.id)
 
 
-def _create_notice(actor, org_id, text, channels, flt, member_ids: list[int]) -> Notice:
+def count_recipients(actor: Actor, org_id: int, flt: NoticeFilter | None) -> int:
+    """How many members a notice from ``org_id`` with this filter would reach (nothing is
+    written)."""
+    stmt = notice_recipients(actor, org_id, flt)
+    return db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+
+def _create_notice(
+    actor: Actor,
+    org_id: int | None,
+    text: str,
+    channels: list[str] | None,
+    flt: NoticeFilter | None,
+    member_ids: list[int],
+    *,
+    refuse_empty: bool = False,
+) -> Notice:
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": ["Write the notice."]})
     if len(text) > NOTICE_MAX_LENGTH:
         raise ValidationError({"text": [f"At most {NOTICE_MAX_LENGTH} characters."]})
     channels = _clean_channels(channels)
+    if refuse_empty and not member_ids:
+        raise ValidationError({"filter": ["No member matches this filter."]})
     notice = Notice(
         org_id=org_id,
         created_by_id=getattr(actor, "id", None),
@@ -179,28 +234,55 @@ def _create_notice(actor, org_id, text, channels, flt, member_ids: list[int]) ->
         for mid in member_ids
     ]
     notice.recipients = enqueue_many(rows)
-    from flowmember.core.audit import record
-
     record(actor, "notice.create", notice, after={"recipients": notice.recipients, "text": text})
     db.session.flush()
     return notice
 
 
-def create_notice(actor, *, org_id: int, text: str, channels=None, filter=None) -> Notice:
-    """A batch notice from ``org_id`` to the members its filter selects."""
+def create_notice(
+    actor: Actor,
+    *,
+    org_id: int,
+    text: str,
+    channels: list[str] | None = None,
+    filter: NoticeFilter | None = None,  # noqa: A002 - the API's name
+) -> Notice:
+    """A batch notice from ``org_id`` to the members its filter selects. A filter that selects
+    nobody is a 422 on ``filter`` (nothing is written)."""
     member_ids = list(db.session.scalars(notice_recipients(actor, org_id, filter)))
-    return _create_notice(actor, org_id, text, channels, filter, member_ids)
+    return _create_notice(actor, org_id, text, channels, filter, member_ids, refuse_empty=True)
 
 
-def enqueue_batch(actor, *, member_ids: list[int], text: str, channels=None) -> Notice:
+def enqueue_batch(
+    actor: Actor, *, member_ids: list[int], text: str, channels: list[str] | None = None
+) -> Notice:
     """A staff batch notice to the given members (those outside the actor's scope are left
     out). Used by pages that pick members themselves (e.g. the check-ins page)."""
-    from flowmember.members.models import Member
-
     stmt = scoped(select(Member.id), Member, actor).where(Member.id.in_(list(member_ids)))
     ids = list(db.session.scalars(stmt.order_by(Member.id)))
     org_id = getattr(actor, "org_id", None)
     return _create_notice(actor, org_id, text, channels, {"member_ids": list(member_ids)}, ids)
+
+
+def _remind(actor: Actor, members: Select, text: str) -> int:
+    ids = list(db.session.scalars(members.with_only_columns(Member.id)))
+    if ids:
+        enqueue_batch(actor, member_ids=ids, text=text)
+    return len(ids)
+
+
+def remind_missing_checkins(actor: Actor, org_id: int | None, month: int, text: str) -> int:
+    """One batch notice to the members on the check-ins package's missing-check-in list for
+    ``month`` (:func:`flowmember.checkins.services.members_missing_checkin`); returns how many
+    members it names (none: no notice)."""
+    return _remind(actor, members_missing_checkin(actor, org_id, month), text)
+
+
+def remind_missing_attendance(actor: Actor, org_id: int | None, text: str) -> int:
+    """One batch notice to the members without org life this period
+    (:func:`flowmember.checkins.services.members_missing_attendance`); returns how many members
+    it names (none: no notice)."""
+    return _remind(actor, members_missing_attendance(actor, org_id), text)
 
 
 def notice_counts(notice_id: int) -> dict[str, int]:
@@ -220,7 +302,27 @@ def notice_counts(notice_id: int) -> dict[str, int]:
 # --- preferences and failures -------------------------------------------------------------------
 
 
-def set_preferences(member_id: int, *, channels: list[str], wechat_openid: str | None = None):
+@dataclass(frozen=True)
+class Preferences:
+    """A member's channel order and WeChat subscription id (the defaults when never set)."""
+
+    channels: list[str]
+    wechat_openid: str | None = None
+
+
+def preferences_of(member_id: int) -> Preferences:
+    """The member's channel order (default: :data:`rules.DEFAULT_CHANNELS`)."""
+    pref = db.session.scalar(
+        select(ReminderPreference).where(ReminderPreference.member_id == member_id)
+    )
+    if pref is None:
+        return Preferences(list(DEFAULT_CHANNELS))
+    return Preferences(list(pref.channels), pref.wechat_openid)
+
+
+def set_preferences(
+    member_id: int, *, channels: list[str], wechat_openid: str | None = None
+) -> ReminderPreference:
     """A member's channel order (and WeChat subscription id)."""
     channels = _clean_channels(channels)
     pref = db.session.scalar(
@@ -250,9 +352,46 @@ def delivery_failures(since: datetime) -> Select:
     )
 
 
-def reminders_in_scope(actor) -> Select:
+def reminders_in_scope(actor: Actor) -> Select:
     return scoped(select(Reminder), Reminder, actor)
 
 
-def notices_in_scope(actor) -> Select:
+def _status_clause(status: str):
+    if status == "queued":
+        return Reminder.status.in_([ReminderStatus.queued, ReminderStatus.sending])
+    return Reminder.status == status
+
+
+def list_reminders(actor: Actor, flt: ReminderFilter | None = None) -> Select:
+    """Reminders in the actor's subtree, newest first, narrowed by ``flt`` (the staff list of
+    the API and of the reminders page)."""
+    flt = flt or {}
+    stmt = reminders_in_scope(actor).order_by(Reminder.id.desc())
+    if flt.get("member_id") is not None:
+        stmt = stmt.where(Reminder.member_id == flt["member_id"])
+    if flt.get("kind"):
+        stmt = stmt.where(Reminder.kind == flt["kind"])
+    if flt.get("status"):
+        stmt = stmt.where(_status_clause(flt["status"]))
+    if flt.get("notice_id") is not None:
+        stmt = stmt.where(Reminder.notice_id == flt["notice_id"])
+    if flt.get("mine"):
+        stmt = stmt.where(Reminder.user_id == actor.id)
+    return stmt
+
+
+def member_reminders(member_id: int) -> Select:
+    """A member's own reminders, newest first."""
+    return select(Reminder).where(Reminder.member_id == member_id).order_by(Reminder.id.desc())
+
+
+def notice_texts(notice_ids) -> dict[int, str]:
+    """``{notice id: text}`` of these notices."""
+    ids = set(notice_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Notice.id, Notice.text).where(Notice.id.in_(ids))).all())
+
+
+def notices_in_scope(actor: Actor) -> Select:
     return select(Notice).where(Notice.org_id.in_(org_ids_in_scope(actor)))

@@ -6,27 +6,18 @@ from sqlalchemy import select
 
 from flowmember.checkins.models import Checkin
 from flowmember.extensions import db
+from tests.conftest import browser_login
 
 pytestmark = pytest.mark.browser
-
-PASSWORD = "a-long-test-password"
-
-
-def _login(page, member):
-    page.goto("/login")
-    page.fill('input[name="login"]', member.phone)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    page.wait_for_url("**/m")
 
 
 def test_member_checks_in_from_a_phone(phone_page, make_member, make_member_user, branch):
     member = make_member(
         org=branch, category="migrant", province_code=None, city_code=None, employer="个体经营"
     )
-    make_member_user(member)
+    user = make_member_user(member)
     page = phone_page
-    _login(page, member)
+    browser_login(page, user, "**/m")
     page.goto("/m/checkin")
     # Nothing sticks out of a 360 px screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
@@ -59,9 +50,9 @@ def test_offline_checkin_is_sent_when_back_online(
     phone_page, make_member, make_member_user, branch
 ):
     member = make_member(org=branch, category="graduate")
-    make_member_user(member)
+    user = make_member_user(member)
     page = phone_page
-    _login(page, member)
+    browser_login(page, user, "**/m")
     page.goto("/m/checkin")
     page.fill("#report", "地铁里没有信号，先存着。")
     page.context.set_offline(True)

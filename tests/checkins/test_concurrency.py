@@ -1,6 +1,6 @@
 """Two first check-ins of the same month at the same moment: one row, the second amends it."""
 
-import threading
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from flowmember.checkins.models import Checkin
 from flowmember.core import months
 from flowmember.extensions import db
 from flowmember.members.models import Member
+from tests.conftest import run_together
 
 
 def test_simultaneous_first_checkins_make_one_row(
@@ -19,26 +20,15 @@ def test_simultaneous_first_checkins_make_one_row(
     member = make_member(org=branch, category="migrant")
     user = make_member_user(member)
     token = token_for(user)
-    barrier = threading.Barrier(4)
-    statuses: list[int] = []
 
-    def submit(i: int) -> None:
-        with app.app_context():
-            client = app.test_client()
-            barrier.wait()
-            r = client.post(
-                "/api/v1/me/checkins",
-                json={"report": f"report {i}"},
-                headers={"Authorization": f"Bearer {token}"},
-            )
-            statuses.append(r.status_code)
-            db.session.remove()
+    def submit(i: int, client) -> int:
+        return client.post(
+            "/api/v1/me/checkins",
+            json={"report": f"report {i}"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).status_code
 
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    statuses = run_together(app, [partial(submit, i) for i in range(4)])
     assert sorted(statuses) == [200, 200, 200, 201]
     db.session.expire_all()
     rows = db.session.scalars(select(Checkin)).all()

@@ -57,20 +57,17 @@ def test_missing_checkins_scope(api, make_user, make_org, branch):
     ],
 )
 def test_missing_attendance_by_province(
-    app, api, secretary, branch, make_member, freeze, province, last_attended, listed
+    api, secretary, branch, make_member, freeze, settings, province, last_attended, listed
 ):
     freeze("2026-11-21")
-    app.config["HOME_PROVINCE_CODE"] = "420000"
-    try:
-        member = make_member(
-            org=branch,
-            province_code=province,
-            city_code=province[:2] + "0100" if province else None,
-            last_attended_month=months.parse(last_attended) if last_attended else None,
-        )
-        ids = _ids(api.as_(secretary).get(f"/attendance/missing?org_id={branch.id}"))
-    finally:
-        app.config.pop("HOME_PROVINCE_CODE")
+    settings(HOME_PROVINCE_CODE="420000")
+    member = make_member(
+        org=branch,
+        province_code=province,
+        city_code=province[:2] + "0100" if province else None,
+        last_attended_month=months.parse(last_attended) if last_attended else None,
+    )
+    ids = _ids(api.as_(secretary).get(f"/attendance/missing?org_id={branch.id}"))
     assert (member.id in ids) is listed
 
 

@@ -1,41 +1,14 @@
 """Pages: the member's check-in pages and the staff pages (session login, CSRF-checked forms)."""
 
-import re
-
-from flask import g
 from sqlalchemy import func, select
 
 from flowmember.checkins import activities, services
 from flowmember.checkins.models import Attendance, Checkin, ContactAttempt
 from flowmember.core.auth import SYSTEM
 from flowmember.extensions import db
+from tests.conftest import csrf_token, login
 
 from .conftest import BEIJING
-
-PASSWORD = "a-long-test-password"
-
-
-def _fresh_csrf():
-    """The ``app`` fixture keeps one app context (and so one ``g``) for the whole test, and
-    Flask-WTF caches the token in ``g``: drop it so each page render makes the session's own."""
-    g.pop("csrf_token", None)
-
-
-def _login(client, user):
-    _fresh_csrf()
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
-    r = client.post(
-        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert r.status_code == 302, r.get_data(as_text=True)
-    return _csrf(client, "/login")  # logging in starts a new session with a new token
-
-
-def _csrf(client, path):
-    _fresh_csrf()
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 def test_checkin_page_api_and_list_with_the_session(
@@ -44,14 +17,14 @@ def test_checkin_page_api_and_list_with_the_session(
     freeze("2026-11-21")
     member = make_member(org=branch, category="migrant")
     user = make_member_user(member)
-    _login(client, user)
+    login(client, user)
     page = client.get("/m/checkin")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'id="checkin-form"' in html and 'data-month="2026-11"' in html
     assert 'id="consent-box" class="consent" >' in html  # shown: no consent yet
     assert "js/checkin.js" in html
-    token = _csrf(client, "/m/checkin")
+    token = csrf_token(client, "/m/checkin")
     body = {"report": "页面提交", "location": BEIJING}
     # The page's script calls the API with the cookie and X-CSRFToken; without it: refused.
     assert client.post("/api/v1/me/checkins", json=body).status_code == 400
@@ -78,11 +51,11 @@ def test_checkin_page_api_and_list_with_the_session(
 def test_staff_cannot_open_member_pages_and_members_not_staff_pages(
     client, secretary, make_member, make_member_user, branch
 ):
-    _login(client, secretary)
+    login(client, secretary)
     assert client.get("/m/checkin").status_code == 403
-    client.post("/logout", data={"csrf_token": _csrf(client, "/activities")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/activities")})
     member = make_member(org=branch)
-    _login(client, make_member_user(member))
+    login(client, make_member_user(member))
     assert client.get("/activities").status_code == 403
     assert client.get(f"/members/{member.id}/contacts").status_code == 403
 
@@ -90,7 +63,8 @@ def test_staff_cannot_open_member_pages_and_members_not_staff_pages(
 def test_contact_form_on_the_member_contacts_page(client, secretary, make_member, branch, freeze):
     freeze("2026-11-21")
     member = make_member(org=branch)
-    token = _login(client, secretary)
+    login(client, secretary)
+    token = csrf_token(client, "/login")
     r = client.post(
         f"/members/{member.id}/contacts",
         data={"csrf_token": token, "channel": "phone", "outcome": "reached", "note": "已联系"},
@@ -109,7 +83,8 @@ def test_attendance_grid_saves_the_whole_branch_in_one_form(
 ):
     freeze("2026-11-21")
     members = [make_member(org=branch) for _ in range(12)]
-    token = _login(client, secretary)
+    login(client, secretary)
+    token = csrf_token(client, "/login")
     r = client.post(
         "/activities",
         data={
@@ -140,7 +115,8 @@ def test_missing_page_and_reminder_button(client, secretary, make_member, branch
     done = make_member(org=branch, category="graduate")
     services.submit_checkin(SYSTEM, done, report="ok")
     db.session.commit()
-    token = _login(client, secretary)
+    login(client, secretary)
+    token = csrf_token(client, "/login")
     html = client.get(f"/checkins/missing?org_id={branch.id}").get_data(as_text=True)
     assert f'data-member="{owing.id}"' in html and f'data-member="{done.id}"' not in html
     assert 'id="remind-form"' in html
@@ -166,7 +142,8 @@ def test_member_confirms_online_attendance_on_the_page(
         online=True,
     )
     db.session.commit()
-    token = _login(client, make_member_user(member))
+    login(client, make_member_user(member))
+    token = csrf_token(client, "/login")
     assert "线上党课" in client.get("/m/activities").get_data(as_text=True)
     r = client.post(
         "/m/activities",

@@ -121,25 +121,6 @@ def test_location_cutoff(as_of, cutoff):
     assert rules.location_cutoff_month(as_of) == M(cutoff)
 
 
-@pytest.mark.parametrize(
-    ("text", "e164"),
-    [
-        ("13800138000", "+8613800138000"),
-        ("+86 138 0013 8000", "+8613800138000"),
-        ("010-12345678", "+861012345678"),
-        ("+1 650 253 0000", "+16502530000"),
-    ],
-)
-def test_phone_is_normalised_to_e164(text, e164):
-    assert rules.normalize_phone(text) == e164
-
-
-@pytest.mark.parametrize("text", ["12345", "abc", "", "1380013800"])
-def test_bad_phone_numbers(text):
-    with pytest.raises(ValueError):
-        rules.normalize_phone(text)
-
-
 def test_activity_codes_are_short_and_unambiguous():
     codes = {rules.new_activity_code() for _ in range(200)}
     assert len(codes) > 190

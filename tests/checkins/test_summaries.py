@@ -1,6 +1,7 @@
 """The per-member summary columns equal a rebuild from history, after any sequence of writes."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -205,10 +206,13 @@ def test_rebuild_check_proves_paid_through(app, make_org, make_member, freeze, c
     member_services.update_member(SYSTEM, carried, {"dues_paid_through": months.index(2026, 9)})
     for month in (months.index(2026, 9), months.index(2026, 10)):
         dues.assess_month(SYSTEM, month)
+    sep, oct_ = months.index(2026, 9), months.index(2026, 10)
     payments.record_payment(
-        SYSTEM, paying.id, months_=["2026-09", "2026-10"], amount="80.00", method="cash"
+        SYSTEM, paying.id, months_=[sep, oct_], amount=Decimal("80.00"), method="cash"
     )
-    payments.record_payment(SYSTEM, behind.id, months_=["2026-10"], amount="40.00", method="cash")
+    payments.record_payment(
+        SYSTEM, behind.id, months_=[oct_], amount=Decimal("40.00"), method="cash"
+    )
     db.session.commit()
     expected = {
         paying.id: months.index(2026, 10),

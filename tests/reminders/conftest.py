@@ -1,5 +1,5 @@
 """Fixtures for reminders: a real local SMTP server (aiosmtpd), a local HTTP SMS gateway that
-answers like a real one, and per-test settings."""
+answers like a real one, and an outbox of the SMS and WeChat sent."""
 
 from __future__ import annotations
 
@@ -16,25 +16,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture
-def settings(app):
-    """``settings(KEY=value, ...)``: app config for one test, restored afterwards."""
-    saved: dict = {}
-    missing = object()
-
-    def set_(**values):
-        for key, value in values.items():
-            saved.setdefault(key, app.config.get(key, missing))
-            app.config[key] = value
-
-    yield set_
-    for key, value in saved.items():
-        if value is missing:
-            app.config.pop(key, None)
-        else:
-            app.config[key] = value
 
 
 @pytest.fixture

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from flowmember.extensions import db
 from flowmember.reminders import services
 from flowmember.reminders.dispatch import dispatch
 from flowmember.reminders.models import Notice, ReminderPreference
-from tests.conftest import PASSWORD
-
-
-def _login(client, user):
-    g.pop("csrf_token", None)
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = client.post(
-        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-
-
-def _csrf(client, path):
-    g.pop("csrf_token", None)
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+from tests.conftest import browser_login, csrf_token, login
 
 
 @pytest.fixture
@@ -48,7 +29,7 @@ def test_staff_page_shows_delivery_status_and_attempts(client, branch_world, out
     services.enqueue(branch_world["member"].id, "checkin_due", "2026-11")
     db.session.commit()
     dispatch()
-    _login(client, branch_world["secretary"])
+    login(client, branch_world["secretary"])
     html = client.get("/reminders?lang=en").get_data(as_text=True)
     assert "Member On The Road" in html
     assert "Check-in due" in html and "2026-11" in html
@@ -62,8 +43,8 @@ def test_staff_page_shows_delivery_status_and_attempts(client, branch_world, out
 
 
 def test_staff_send_a_notice_from_the_page(client, branch_world):
-    _login(client, branch_world["secretary"])
-    token = _csrf(client, "/reminders")
+    login(client, branch_world["secretary"])
+    token = csrf_token(client, "/reminders")
     response = client.post(
         "/reminders/notices",
         data={
@@ -84,7 +65,7 @@ def test_staff_send_a_notice_from_the_page(client, branch_world):
 
 
 def test_notice_post_without_csrf_is_refused(client, branch_world):
-    _login(client, branch_world["secretary"])
+    login(client, branch_world["secretary"])
     response = client.post(
         "/reminders/notices", data={"org_id": branch_world["branch"].id, "text": "x"}
     )
@@ -97,13 +78,13 @@ def test_jobs_page_is_for_admins(client, branch_world, freeze):
 
     freeze("2026-11-21T09:00:05+08:00")
     run_job("checkin_reminders")
-    _login(client, branch_world["admin"])
+    login(client, branch_world["admin"])
     html = client.get("/jobs?lang=en").get_data(as_text=True)
     assert 'data-job="checkin_reminders"' in html and 'data-job="reminder_dispatch"' in html
     assert "checkin_due: 1" in html
     assert "Overdue" in html  # jobs that never ran
-    client.post("/logout", data={"csrf_token": _csrf(client, "/jobs")})
-    _login(client, branch_world["secretary"])
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/jobs")})
+    login(client, branch_world["secretary"])
     assert client.get("/jobs").status_code == 403
 
 
@@ -116,12 +97,11 @@ def test_member_page_lists_own_reminders_and_saves_channel_order(
     services.enqueue_batch(branch_world["secretary"], member_ids=[member.id], text="Bring your ID")
     db.session.commit()
     dispatch()
-    login = make_member_user(member)
-    _login(client, login)
+    login(client, make_member_user(member))
     html = client.get("/m/reminders?lang=en").get_data(as_text=True)
     assert "Check-in due" in html and "Bring your ID" in html and "Sent by SMS" in html
 
-    token = _csrf(client, "/m/reminders")
+    token = csrf_token(client, "/m/reminders")
     response = client.post(
         "/m/reminders", data={"csrf_token": token, "channels": ["email", "sms", ""]}
     )
@@ -134,10 +114,7 @@ def test_member_page_lists_own_reminders_and_saves_channel_order(
 def test_recipient_preview_on_the_staff_page(desktop_page, branch_world, make_member):
     make_member(org=branch_world["branch"], category="graduate")
     page = desktop_page
-    page.goto("/login?lang=en")
-    page.fill("input[name=login]", branch_world["secretary"].username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, branch_world["secretary"], "**/dashboard", path="/login?lang=en")
     page.goto("/reminders?lang=en")
     page.click("#notice-preview-button")
     page.wait_for_selector("#notice-preview:has-text('2')")
@@ -150,12 +127,8 @@ def test_recipient_preview_on_the_staff_page(desktop_page, branch_world, make_me
 def test_member_reminders_fit_a_phone(phone_page, branch_world, make_member_user):
     services.enqueue(branch_world["member"].id, "checkin_due", "2026-11")
     db.session.commit()
-    login = make_member_user(branch_world["member"])
     page = phone_page
-    page.goto("/login")
-    page.fill("input[name=login]", login.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, make_member_user(branch_world["member"]), "**/m")
     page.goto("/m/reminders")
     assert page.locator(".reminder-item").count() == 1
     width = page.evaluate("document.documentElement.scrollWidth")

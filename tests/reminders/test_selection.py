@@ -93,26 +93,14 @@ def test_staff_list_of_missing_check_ins_starts_when_the_member_came_under_the_o
 
 
 def test_reduced_months_are_reminded_with_the_reduced_amount(
-    app, make_org, make_member, freeze, outbox
+    app, make_org, make_member, make_assessment, freeze, outbox
 ):
-    from flowmember.dues.models import DuesAssessment
     from flowmember.reminders.dispatch import dispatch
 
     freeze("2026-11-16T09:30:01+08:00")
     branch = make_org("branch")
     reduced = make_member(org=branch)
-    db.session.add(
-        DuesAssessment(
-            member_id=reduced.id,
-            month=OCT,
-            org_id=branch.id,
-            charged_fen=2000,
-            amount_fen=150,
-            status="reduced",
-            reduced=True,
-            rule="test",
-        )
-    )
+    make_assessment(reduced, OCT, status="reduced", amount_fen=150, reduced=True)
     db.session.commit()
     assert run_job("dues_reminders").counts == {"dues_overdue": 1, "dues_due": 0}
     freeze("2026-11-16T12:00:00+08:00")

@@ -7,7 +7,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-from flowmember.reminders.channels import DeliveryResult, Message
+from flowmember.reminders.channels.base import DeliveryResult, Message
 
 DEFAULTS = {
     "MAIL_SERVER": "127.0.0.1",

@@ -14,7 +14,9 @@ import urllib.request
 from pathlib import Path
 from typing import Protocol
 
-from flowmember.reminders.channels import DeliveryResult, Message
+from flask import current_app
+
+from flowmember.reminders.channels.base import DeliveryResult, Message
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Signature"
@@ -110,8 +112,6 @@ def sms_provider(cfg) -> SmsProvider:
         )
     if kind == "console":
         return ConsoleSmsProvider()
-    from flask import current_app
-
     path = cfg.get("SMS_OUTBOX_FILE") or os.path.join(
         current_app.instance_path, "outbox", "sms.jsonl"
     )

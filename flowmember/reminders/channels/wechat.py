@@ -15,7 +15,9 @@ import urllib.request
 from pathlib import Path
 from typing import Protocol
 
-from flowmember.reminders.channels import DeliveryResult, Message
+from flask import current_app
+
+from flowmember.reminders.channels.base import DeliveryResult, Message
 
 TRANSIENT_CODES = frozenset({-1, 45009, 45047, 40001, 42001})
 
@@ -124,8 +126,6 @@ def wechat_provider(cfg) -> WeChatProvider:
             cfg["WECHAT_SECRET"],
             cfg.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
         )
-    from flask import current_app
-
     path = cfg.get("WECHAT_OUTBOX_FILE") or os.path.join(
         current_app.instance_path, "outbox", "wechat.jsonl"
     )
