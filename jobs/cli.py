@@ -1,12 +1,19 @@
-"""``flowmember jobs ...``: the scheduler process and one-off runs."""
+"""``flowmember jobs ...``: the scheduler process and one-off runs. A run commits through the
+runner (:mod:`jobs.runner`), so these commands need no transaction of their own."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+
+from flowmember.core.time import LOCAL_TZ
+from jobs.registry import BY_ID, JOBS
+from jobs.runner import run_job, status
+from jobs.scheduler import run_forever
 
 
 @click.group("jobs")
@@ -18,10 +25,6 @@ def jobs_group():
 @with_appcontext
 def run_command():
     """Run the scheduler (catches up missed runs first; stops on Ctrl+C or SIGTERM)."""
-    import logging
-
-    from jobs.scheduler import run_forever
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
     run_forever(app, echo=lambda line: click.echo(line))
@@ -34,9 +37,6 @@ def run_command():
 @with_appcontext
 def run_once_command(name, as_of, force):
     """Run one job now through the same claim and record as the scheduler."""
-    from jobs.registry import BY_ID
-    from jobs.runner import run_job
-
     if name not in BY_ID:
         raise click.BadParameter(f"choose from {', '.join(BY_ID)}", param_hint="NAME")
     day = None
@@ -56,10 +56,6 @@ def run_once_command(name, as_of, force):
 @with_appcontext
 def list_command():
     """Every job with its schedule, last run and next run."""
-    from flowmember.core.time import LOCAL_TZ
-    from jobs.registry import JOBS
-    from jobs.runner import status
-
     for spec in JOBS:
         s = status(spec)
         flag = " OVERDUE" if s["overdue"] else ""

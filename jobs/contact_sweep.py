@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flowmember.lapse.sweeps import run_contact_sweep
+
 
 def run(as_of: date) -> dict:
-    from flowmember.lapse.services import contact_sweep
-
-    return dict(contact_sweep(as_of) or {})
+    return dict(run_contact_sweep(as_of))

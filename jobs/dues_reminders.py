@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flowmember.reminders.selection import enqueue_dues_reminders
+
 
 def run(as_of: date) -> dict:
-    from flowmember.reminders.selection import enqueue_dues_reminders
-
     return enqueue_dues_reminders(as_of)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from flowmember.lapse.sweeps import run_lapse_sweep
+from flowmember.reminders.selection import enqueue_lapse_warnings
+
 
 def run(as_of: date) -> dict:
-    from flowmember.lapse.services import lapse_sweep
-    from flowmember.reminders.selection import enqueue_lapse_warnings
-
-    counts = dict(lapse_sweep(as_of) or {})
+    counts = dict(run_lapse_sweep(as_of))
     counts["reminders"] = enqueue_lapse_warnings(as_of)
     return counts

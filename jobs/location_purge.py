@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from flowmember.checkins.services import purge_location_history
+
 
 def run(as_of: date) -> dict:
-    from flowmember.checkins.services import purge_location_history
-
     return {"purged": purge_location_history(as_of) or 0}

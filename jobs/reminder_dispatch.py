@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flowmember.reminders.dispatch import dispatch
+
 
 def run(as_of: datetime) -> dict:
-    from flowmember.reminders.dispatch import dispatch
-
     return dispatch()

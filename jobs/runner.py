@@ -4,7 +4,18 @@ The claim is a ``job_runs`` row unique on (job_id, period), inserted and committ
 work. Whoever inserts it runs the job; everyone else skips. On PostgreSQL a session advisory
 lock keyed by the job id is also held for the whole run, so two scheduler processes never run
 the same job at the same time. A failed period, or one left ``running`` by a process that died,
-may be claimed again."""
+may be claimed again.
+
+This module is where a job run's transactions begin and end, and the only place: the job
+functions (``jobs/*.py``) and the services they call flush and never commit.
+
+1. :func:`claim` commits the claim on its own, so that a second scheduler sees it;
+2. :func:`run_job` commits the job's work together with the record of its success (one commit:
+   a run is never done without its record, nor recorded done without its work);
+3. a job that raises is rolled back entirely, and the record of the failure is committed.
+
+(The reminder dispatcher commits each message it sends, so that a message that left is never
+sent again: :mod:`flowmember.reminders.dispatch`.)"""
 
 from __future__ import annotations
 
@@ -139,14 +150,14 @@ def claim(spec: JobSpec, period: str, *, force: bool = False) -> int | None:
     return existing.id if result.rowcount == 1 else None
 
 
-def _finish(run_id: int, status: RunStatus, counts: dict | None, error: str | None) -> None:
+def _record(run_id: int, status: RunStatus, counts: dict | None, error: str | None) -> None:
+    """How the run ended, written in the current transaction (the caller commits)."""
     db.session.execute(
         update(JobRun)
         .where(JobRun.id == run_id)
         .values(status=status, finished_at=now_utc(), counts=counts, error=error)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
 
 
 def run_job(
@@ -157,7 +168,8 @@ def run_job(
     force: bool = False,
 ) -> Outcome:
     """Run one job for the period of ``at`` (default now) or of the date ``as_of``, through the
-    claim: at most once per (job, period), recorded in ``job_runs``."""
+    claim: at most once per (job, period), recorded in ``job_runs``. The run is one transaction:
+    committed with its record when the job returns, rolled back when it raises."""
     spec = get(job) if isinstance(job, str) else job
     at = at or now_utc()
     if as_of is not None and spec.period != "minutes":
@@ -173,14 +185,15 @@ def run_job(
         log.info("job %s %s started", spec.id, period)
         try:
             counts = _jsonable(spec.load()(argument) or {})
-            db.session.commit()
+            _record(run_id, RunStatus.ok, counts, None)
+            db.session.commit()  # the job's work and the record of its success, together
         except Exception as exc:
-            db.session.rollback()
+            db.session.rollback()  # nothing of a failed run is kept but the record of it
             error = "".join(traceback.format_exception(exc))[-4000:]
             log.error("job %s %s failed: %s", spec.id, period, exc)
-            _finish(run_id, RunStatus.failed, None, error)
+            _record(run_id, RunStatus.failed, None, error)
+            db.session.commit()
             return Outcome(spec.id, period, "failed", error=f"{type(exc).__name__}: {exc}")
-        _finish(run_id, RunStatus.ok, counts, None)
         log.info("job %s %s ok %s", spec.id, period, counts)
         return Outcome(spec.id, period, "ok", counts)
 

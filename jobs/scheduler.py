@@ -14,7 +14,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from flowmember.core.time import LOCAL_TZ
+from flowmember.extensions import db
 from jobs.registry import JOBS, JobSpec
+from jobs.runner import catch_up, run_job
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +24,6 @@ MISFIRE_GRACE_SECONDS = 6 * 3600
 
 
 def _run_in_app(app: Flask, job_id: str) -> None:
-    from flowmember.extensions import db
-    from jobs.runner import run_job
-
     with app.app_context():
         try:
             outcome = run_job(job_id)
@@ -62,9 +61,6 @@ def build_scheduler(app: Flask, specs: list[JobSpec] | None = None) -> BlockingS
 
 def run_forever(app: Flask, echo: Callable[[str], None] = print) -> None:
     """Catch up missed runs, then run the scheduler until SIGINT / SIGTERM."""
-    from flowmember.extensions import db
-    from jobs.runner import catch_up
-
     with app.app_context():
         try:
             for outcome in catch_up():

@@ -1,4 +1,5 @@
-"""Lapse and lost contact: API."""
+"""Lapse and lost contact: API. Each request is one transaction (committed by the request hook,
+:mod:`flowmember.core.transaction`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ import io
 
 from flask import Response
 from flask.views import MethodView
+from openpyxl import Workbook
 
 from flowmember.core.api import Blueprint, QueryPage
-from flowmember.core.auth import current_actor, roles
+from flowmember.core.auth import STAFF, WRITE_ROLES, current_actor, roles
 from flowmember.core.time import today_local
 from flowmember.extensions import db
-from flowmember.lapse import services
+from flowmember.lapse import services, sweeps
 from flowmember.lapse.schemas import (
     ContactCountsSchema,
     EscalationArgs,
@@ -41,8 +43,6 @@ from flowmember.lapse.schemas import (
 
 blp = Blueprint("lapse", __name__, url_prefix="/api/v1", description="Lapse and lost contact")
 
-STAFF = ("admin", "secretary", "clerk")
-
 
 # --- sweeps ------------------------------------------------------------------------------------
 
@@ -53,9 +53,7 @@ STAFF = ("admin", "secretary", "clerk")
 @blp.response(200, LapseCountsSchema)
 def sweep_lapse(args):
     """Run the six-month lapse sweep now (admin); as_of defaults to today"""
-    counts = services.run_lapse_sweep(args.get("as_of") or today_local())
-    db.session.commit()
-    return counts
+    return sweeps.run_lapse_sweep(args.get("as_of") or today_local())
 
 
 @blp.route("/sweeps/contact", methods=["POST"])
@@ -64,9 +62,7 @@ def sweep_lapse(args):
 @blp.response(200, ContactCountsSchema)
 def sweep_contact(args):
     """Run the lost-contact sweep now (admin); as_of defaults to today"""
-    counts = services.run_contact_sweep(args.get("as_of") or today_local())
-    db.session.commit()
-    return counts
+    return sweeps.run_contact_sweep(args.get("as_of") or today_local())
 
 
 # --- cases -------------------------------------------------------------------------------------
@@ -127,8 +123,6 @@ def export_cases(args):
     fmt = args.pop("format")
     cases = db.session.scalars(services.cases_query(current_actor(), **args)).all()
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
         book = Workbook()
         sheet = book.active
         sheet.title = "lapse cases"
@@ -162,25 +156,21 @@ def get_case(case_id):
 
 
 @blp.route("/lapse-cases/<int:case_id>/steps", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.arguments(LapseStepArgs)
 @blp.response(201, LapseStepSchema)
 def add_step(args, case_id):
     """Record an education or contact step"""
-    step = services.add_step(current_actor(), case_id, **args)
-    db.session.commit()
-    return step
+    return services.add_step(current_actor(), case_id, **args)
 
 
 @blp.route("/lapse-cases/<int:case_id>/decision", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.arguments(LapseDecisionArgs)
 @blp.response(200, LapseCaseDetailSchema)
 def decide(args, case_id):
     """The branch member meeting's decision: remove or retain"""
-    case = services.decide(current_actor(), case_id, **args)
-    db.session.commit()
-    return case
+    return services.decide(current_actor(), case_id, **args)
 
 
 @blp.route("/lapse-cases/<int:case_id>/approval", methods=["POST"])
@@ -189,9 +179,7 @@ def decide(args, case_id):
 @blp.response(200, LapseCaseDetailSchema)
 def approve(args, case_id):
     """The higher committee's approval of a removal (admin of a higher org)"""
-    case = services.approve(current_actor(), case_id, **args)
-    db.session.commit()
-    return case
+    return services.approve(current_actor(), case_id, **args)
 
 
 @blp.route("/lapse/org-gaps")
@@ -214,14 +202,12 @@ class ValidReasons(MethodView):
         """Recorded illness and leave"""
         return services.valid_reasons(current_actor(), member_id)
 
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(ValidReasonArgs)
     @blp.response(201, ValidReasonSchema)
     def post(self, args, member_id):
         """Record illness or approved leave (months that never count for lapse)"""
-        row = services.add_valid_reason(current_actor(), member_id, **args)
-        db.session.commit()
-        return row
+        return services.add_valid_reason(current_actor(), member_id, **args)
 
 
 @blp.route("/members/<int:member_id>/escalation-contacts")
@@ -232,14 +218,12 @@ class EscalationContacts(MethodView):
         """Introducers, university, family, employer"""
         return services.escalation_contacts(current_actor(), member_id)
 
-    @roles("admin", "secretary")
+    @roles(*WRITE_ROLES)
     @blp.arguments(EscalationArgs)
     @blp.response(201, EscalationSchema)
     def post(self, args, member_id):
         """Add an escalation contact"""
-        row = services.add_escalation_contact(current_actor(), member_id, args)
-        db.session.commit()
-        return row
+        return services.add_escalation_contact(current_actor(), member_id, args)
 
 
 @blp.route("/lapse/unreachable")
@@ -247,25 +231,7 @@ class EscalationContacts(MethodView):
 @blp.response(200, UnreachableSchema(many=True))
 def unreachable():
     """Members flagged unreachable, with whom to ask"""
-    from flowmember.core import months
-
-    members = services.unreachable_members(current_actor())
-    contacts = services.contacts_by_member([m.id for m in members])
-    return [
-        {
-            "member_id": m.id,
-            "name": m.name,
-            "org_id": m.org_id,
-            "phone": m.phone,
-            "stage": m.stage.value,
-            "last_reached_at": m.last_reached_at,
-            "last_checkin_month": months.to_str(m.last_checkin_month),
-            "escalation_contacts": contacts[m.id],
-            "employer": m.employer,
-            "university": m.university,
-        }
-        for m in members
-    ]
+    return services.unreachable(current_actor())
 
 
 @blp.route("/status-proposals")
@@ -278,21 +244,17 @@ def list_proposals(args):
 
 
 def _request(kind: str, member_id: int, args):
-    row = services.request_status(current_actor(), member_id, kind, args["reason"])
-    db.session.commit()
-    return row
+    return services.request_status(current_actor(), member_id, kind, args["reason"])
 
 
 def _decide(kind: str, member_id: int, args, approved: bool):
-    row = services.decide_status_request(
+    return services.decide_status_request(
         current_actor(), member_id, kind, approved=approved, note=args.get("note")
     )
-    db.session.commit()
-    return row
 
 
 @blp.route("/members/<int:member_id>/suspension", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.arguments(StatusReasonArgs)
 @blp.response(201, StatusRequestSchema)
 def request_suspension(args, member_id):
@@ -322,7 +284,7 @@ def reject_suspension(args, member_id):
 
 
 @blp.route("/members/<int:member_id>/restoration", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.arguments(StatusReasonArgs)
 @blp.response(201, StatusRequestSchema)
 def request_restoration(args, member_id):
@@ -349,7 +311,7 @@ def reject_restoration(args, member_id):
 
 
 @blp.route("/members/<int:member_id>/probation-loss", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.arguments(StatusReasonArgs)
 @blp.response(201, StatusRequestSchema)
 def request_probation_loss(args, member_id):
@@ -378,7 +340,7 @@ def reject_probation_loss(args, member_id):
 
 
 @blp.route("/members/<int:member_id>/removal", methods=["POST"])
-@roles("admin", "secretary")
+@roles(*WRITE_ROLES)
 @blp.arguments(StatusReasonArgs)
 @blp.response(201, StatusRequestSchema)
 def request_removal(args, member_id):

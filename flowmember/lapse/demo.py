@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from flowmember.core import months
 from flowmember.core.auth import SYSTEM
+from flowmember.demo_context import DemoContext
 from flowmember.lapse import services
+from flowmember.lapse.sweeps import run_contact_sweep, run_lapse_sweep
 
 FAMILY = ["父亲", "母亲", "配偶", "姐姐"]
 
 
-def seed_demo(ctx) -> None:
-    """Add this package's demo records (ctx: flowmember.demo.DemoContext)."""
+def seed_demo(ctx: DemoContext) -> None:
+    """Add this package's demo records."""
     active = [m for m in ctx.members if m.status.value == "active"]
     last = months.of(ctx.today) - 1
     for member, kind, note in zip(
@@ -49,8 +51,8 @@ def seed_demo(ctx) -> None:
                 {"kind": "employer", "name": member.employer, "phone": None, "note": None},
             )
         added += 1
-    lapse = services.run_lapse_sweep(ctx.today)
-    contact = services.run_contact_sweep(ctx.today)
+    lapse = run_lapse_sweep(ctx.today)
+    contact = run_contact_sweep(ctx.today)
     ctx.summary.append(
         f"Lapse: {lapse['opened']} cases opened, {lapse['warned']} warnings; "
         f"{contact['unreachable']} unreachable; escalation contacts for {added} members."

@@ -1,25 +1,12 @@
-"""Lapse and lost contact: request arguments and response objects."""
+"""Lapse and lost contact: request arguments and response objects. The API and the pages'
+forms load their input through the same ``*Args`` (:func:`flowmember.web.pages.load_form`)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from flowmember.core import months
-from flowmember.core.fields import LocalDateTime
+from flowmember.core.fields import LocalDateTime, Month, Phone
 from flowmember.lapse.models import CaseStatus, EscalationKind, ValidReasonKind
-
-
-class Month(fields.Field):
-    """``"YYYY-MM"`` <-> month index."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return months.to_str(value)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        try:
-            return months.parse(value if isinstance(value, str) else "")
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
 
 
 class LapseSweepArgs(Schema):
@@ -128,7 +115,7 @@ class ValidReasonSchema(Schema):
 class EscalationArgs(Schema):
     kind = fields.Enum(EscalationKind, by_value=True, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    phone = fields.String(load_default=None, validate=validate.Length(max=40))
+    phone = Phone(load_default=None, allow_none=True)
     note = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
@@ -142,17 +129,19 @@ class EscalationSchema(Schema):
 
 
 class UnreachableSchema(Schema):
-    member_id = fields.Integer()
-    name = fields.String()
-    org_id = fields.Integer()
-    phone = fields.String()
-    stage = fields.String()
-    last_reached_at = fields.AwareDateTime(allow_none=True)
-    last_checkin_month = fields.String(allow_none=True)
-    escalation_contacts = fields.List(fields.Nested(EscalationSchema))
+    """One :class:`flowmember.lapse.services.Unreachable`."""
+
+    member_id = fields.Integer(attribute="member.id")
+    name = fields.String(attribute="member.name")
+    org_id = fields.Integer(attribute="member.org_id")
+    phone = fields.String(attribute="member.phone")
+    stage = fields.Function(lambda row: row.member.stage.value)
+    last_reached_at = fields.AwareDateTime(attribute="member.last_reached_at", allow_none=True)
+    last_checkin_month = Month(attribute="member.last_checkin_month", allow_none=True)
+    escalation_contacts = fields.List(fields.Nested(EscalationSchema), attribute="contacts")
     #: From the member's record: where else to ask.
-    employer = fields.String(allow_none=True)
-    university = fields.String(allow_none=True)
+    employer = fields.String(attribute="member.employer", allow_none=True)
+    university = fields.String(attribute="member.university", allow_none=True)
 
 
 class StatusReasonArgs(Schema):

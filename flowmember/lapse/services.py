@@ -1,4 +1,5 @@
-"""Lapse and lost contact: state changes (the caller commits).
+"""Lapse and lost contact: state changes and the reads the API and the pages share (the caller
+owns the transaction; nothing here commits). The sweeps are in :mod:`.sweeps`.
 
 The case workflow (DOMAIN §8): the sweep opens a case with its evidence; staff record education and
 contact steps; the branch member meeting decides (remove or retain, with the meeting date and a
@@ -7,14 +8,17 @@ status. Retaining closes the case, and the months up to the meeting no longer co
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
+from flowmember.checkins.models import Activity
 from flowmember.core import audit, months
-from flowmember.core.auth import get_scoped, scoped
+from flowmember.core.auth import WRITE_ROLES, Actor, get_scoped, require_role, scoped
 from flowmember.core.errors import Conflict, PermissionDenied, ValidationError
 from flowmember.core.time import now_utc, today_local
 from flowmember.extensions import db
@@ -32,14 +36,9 @@ from flowmember.lapse.models import (
     StatusRequest,
     ValidReason,
 )
-from flowmember.lapse.sweeps import (  # noqa: F401  (the package's public interface)
-    contact_sweep,
-    lapse_sweep,
-    run_contact_sweep,
-    run_lapse_sweep,
-    unreachable_clause,
-)
-from flowmember.members.models import Member, MemberStatus, Stage
+from flowmember.members.models import Member, MemberStatus, MemberStatusEvent, Stage
+from flowmember.members.services import change_status
+from flowmember.orgs.models import Org
 
 STEP_KINDS = ("education", "contact")
 TOO_LATE = _l("Suspended more than 2 years ago: restoration is no longer possible.")
@@ -53,7 +52,7 @@ NO_STEP = _l(
 PROBATION_LOSS_REASON = "Probationary status cancelled: the member cannot be found"
 
 
-def _actor_name(actor) -> str:
+def _actor_name(actor: Actor) -> str:
     return getattr(actor, "username", None) or getattr(actor, "name", None) or "system"
 
 
@@ -63,35 +62,54 @@ def _require_text(value: str | None, field: str) -> str:
     return value.strip()
 
 
-def get_member(actor, member_id: int) -> Member:
+def get_member(actor: Actor, member_id: int) -> Member:
     return get_scoped(Member, member_id, actor, what="Member")
 
 
 def org_path(org_id: int) -> str:
-    from flowmember.orgs.models import Org
-
     return db.session.scalar(select(Org.path).where(Org.id == org_id)) or ""
 
 
-def is_higher_admin(actor, org_id: int) -> bool:
+def is_higher_admin(actor: Actor, org_id: int) -> bool:
     """An admin whose org lies strictly above ``org_id`` (the system counts as one)."""
-    if getattr(actor, "is_system", False):
+    if actor.is_system:
         return True
-    if getattr(actor, "role", None) != "admin":
+    if actor.role != "admin":
         return False
     mine, theirs = org_path(actor.org_id), org_path(org_id)
     return bool(mine) and theirs.startswith(mine) and theirs != mine
+
+
+def allowed_actions(actor: Actor, case: LapseCase) -> frozenset[str]:
+    """What the actor may do on the case now, as the services below decide it: ``step``
+    (education or contact, secretary or admin, case not closed), ``decide`` (the branch meeting,
+    case open), ``remove`` (a removal may be decided: a step is recorded first) and ``approve``
+    (an admin of a strictly higher committee, case decided)."""
+    actions = set()
+    writer = actor.is_system or actor.role in WRITE_ROLES
+    if writer and case.status != CaseStatus.closed:
+        actions.add("step")
+    if writer and case.status == CaseStatus.open:
+        actions.add("decide")
+        if any(step.kind in STEP_KINDS for step in case.steps):
+            actions.add("remove")
+    if case.status == CaseStatus.decided and is_higher_admin(actor, case.member.org_id):
+        actions.add("approve")
+    return frozenset(actions)
 
 
 # --- cases -------------------------------------------------------------------------------------
 
 
 def cases_query(
-    actor, *, status: str | None = None, org_id: int | None = None, member_id: int | None = None
-):
-    """A SELECT of the cases the actor may see, newest first."""
-    from flowmember.orgs.models import Org
-
+    actor: Actor,
+    *,
+    status: str | None = None,
+    org_id: int | None = None,
+    member_id: int | None = None,
+) -> Select:
+    """A SELECT of the cases the actor may see, newest first (the API's list and export and the
+    pages' list)."""
     stmt = scoped(select(LapseCase), LapseCase, actor)
     if status:
         stmt = stmt.where(LapseCase.status == status)
@@ -106,17 +124,19 @@ def cases_query(
     return stmt.order_by(LapseCase.opened_on.desc(), LapseCase.id.desc())
 
 
-def get_case(actor, case_id: int, *, for_update: bool = False) -> LapseCase:
+def get_case(actor: Actor, case_id: int, *, for_update: bool = False) -> LapseCase:
     return get_scoped(LapseCase, case_id, actor, what="Lapse case", for_update=for_update)
 
 
-def _step(actor, case: LapseCase, kind: str, note: str | None, at: datetime | None = None):
+def _step(
+    actor: Actor, case: LapseCase, kind: str, note: str | None, at: datetime | None = None
+) -> LapseCaseStep:
     step = LapseCaseStep(
         case_id=case.id,
         kind=kind,
         at=at or now_utc(),
         note=note,
-        actor_id=getattr(actor, "id", None),
+        actor_id=actor.id,
         actor_name=_actor_name(actor),
         created_at=now_utc(),
     )
@@ -125,9 +145,10 @@ def _step(actor, case: LapseCase, kind: str, note: str | None, at: datetime | No
 
 
 def add_step(
-    actor, case_id: int, *, kind: str, note: str | None = None, at: datetime | None = None
+    actor: Actor, case_id: int, *, kind: str, note: str | None = None, at: datetime | None = None
 ) -> LapseCaseStep:
-    """Record an education or contact step on a case that is not closed."""
+    """Record an education or contact step on a case that is not closed (secretary or admin)."""
+    require_role(actor, WRITE_ROLES)
     if kind not in STEP_KINDS:
         raise ValidationError({"kind": ["Must be education or contact."]})
     case = get_case(actor, case_id, for_update=True)
@@ -139,11 +160,14 @@ def add_step(
     return step
 
 
-def decide(actor, case_id: int, *, decision: str, meeting_on: date, reason: str) -> LapseCase:
+def decide(
+    actor: Actor, case_id: int, *, decision: str, meeting_on: date, reason: str
+) -> LapseCase:
     """The branch member meeting's decision on an open case (secretary or admin in scope).
 
     The branch must first analyse the cause and educate (DOMAIN §8): a removal is refused (409)
     until the case has at least one education or contact step; retaining needs none."""
+    require_role(actor, WRITE_ROLES)
     if decision not in DECISIONS:
         raise ValidationError({"decision": ["Must be remove or retain."]})
     reason = _require_text(reason, "reason")
@@ -160,7 +184,7 @@ def decide(actor, case_id: int, *, decision: str, meeting_on: date, reason: str)
     case.decision = decision
     case.meeting_on = meeting_on
     case.decision_reason = reason
-    case.decided_by = getattr(actor, "id", None)
+    case.decided_by = actor.id
     if decision == "retain":
         case.status = CaseStatus.closed
         case.outcome = CaseOutcome.retained
@@ -180,7 +204,9 @@ def decide(actor, case_id: int, *, decision: str, meeting_on: date, reason: str)
     return case
 
 
-def approve(actor, case_id: int, *, approved: bool, note: str | None = None) -> LapseCase:
+def approve(
+    actor: Actor, case_id: int, *, approved: bool, note: str | None = None
+) -> LapseCase:
     """The higher committee's approval of a removal decision (admin of a strictly higher org).
 
     Approved: the member is removed (a dated, audited status change). Refused: the case closes and
@@ -195,7 +221,7 @@ def approve(actor, case_id: int, *, approved: bool, note: str | None = None) -> 
     today = today_local()
     case.approved = approved
     case.approval_note = note
-    case.approved_by = getattr(actor, "id", None)
+    case.approved_by = actor.id
     case.status = CaseStatus.closed
     case.closed_on = today
     if approved:
@@ -222,12 +248,11 @@ def approve(actor, case_id: int, *, approved: bool, note: str | None = None) -> 
     return case
 
 
-def change_member_status(actor, member: Member, status, *, on: date, reason: str) -> None:
+def change_member_status(
+    actor: Actor, member: Member, status: MemberStatus, *, on: date, reason: str
+) -> None:
     """Through the members package (dated status event + audit); a reason longer than the
     event's column is cut there with an ellipsis (the full text stays on the case or request)."""
-    from flowmember.members.models import MemberStatusEvent
-    from flowmember.members.services import change_status
-
     limit = MemberStatusEvent.__table__.c.reason.type.length
     if len(reason) > limit:
         reason = reason[: limit - 1] + "…"
@@ -238,9 +263,16 @@ def change_member_status(actor, member: Member, status, *, on: date, reason: str
 
 
 def add_valid_reason(
-    actor, member_id: int, *, kind: str, from_month: int, to_month: int, note: str | None = None
+    actor: Actor,
+    member_id: int,
+    *,
+    kind: str,
+    from_month: int,
+    to_month: int,
+    note: str | None = None,
 ) -> ValidReason:
     """Record illness or approved leave: those months never count and break a run."""
+    require_role(actor, WRITE_ROLES)
     member = get_member(actor, member_id)
     if to_month < from_month:
         raise ValidationError({"to_month": ["Must not be before from_month."]})
@@ -250,7 +282,7 @@ def add_valid_reason(
         from_month=from_month,
         to_month=to_month,
         note=note,
-        recorded_by=getattr(actor, "id", None),
+        recorded_by=actor.id,
         created_at=now_utc(),
     )
     db.session.add(row)
@@ -266,7 +298,7 @@ def add_valid_reason(
     return row
 
 
-def valid_reasons(actor, member_id: int) -> list[ValidReason]:
+def valid_reasons(actor: Actor, member_id: int) -> list[ValidReason]:
     member = get_member(actor, member_id)
     return db.session.scalars(
         select(ValidReason)
@@ -275,7 +307,20 @@ def valid_reasons(actor, member_id: int) -> list[ValidReason]:
     ).all()
 
 
-def add_escalation_contact(actor, member_id: int, data: dict) -> EscalationContact:
+class EscalationContactData(TypedDict, total=False):
+    """An escalation contact as :class:`~flowmember.lapse.schemas.EscalationArgs` loads it."""
+
+    kind: str  # required: introducer | university | family | employer
+    name: str  # required
+    phone: str | None  # E.164
+    note: str | None
+
+
+def add_escalation_contact(
+    actor: Actor, member_id: int, data: EscalationContactData
+) -> EscalationContact:
+    """Someone to ask about a member out of contact (secretary or admin)."""
+    require_role(actor, WRITE_ROLES)
     member = get_member(actor, member_id)
     row = EscalationContact(member_id=member.id, created_at=now_utc(), **data)
     db.session.add(row)
@@ -290,7 +335,7 @@ def add_escalation_contact(actor, member_id: int, data: dict) -> EscalationConta
     return row
 
 
-def escalation_contacts(actor, member_id: int) -> list[EscalationContact]:
+def escalation_contacts(actor: Actor, member_id: int) -> list[EscalationContact]:
     member = get_member(actor, member_id)
     return db.session.scalars(
         select(EscalationContact)
@@ -299,7 +344,7 @@ def escalation_contacts(actor, member_id: int) -> list[EscalationContact]:
     ).all()
 
 
-def unreachable_members(actor, limit: int = 500) -> list[Member]:
+def unreachable_members(actor: Actor, limit: int = 500) -> list[Member]:
     stmt = scoped(select(Member), Member, actor).where(
         Member.flag_unreachable.is_(True), Member.status == MemberStatus.active
     )
@@ -319,13 +364,40 @@ def contacts_by_member(member_ids: list[int]) -> dict[int, list[EscalationContac
     return out
 
 
-def proposals(actor, *, kind: str | None = None, status: str = "proposed") -> list[StatusProposal]:
+def proposals(
+    actor: Actor, *, kind: str | None = None, status: str = "proposed"
+) -> list[StatusProposal]:
     stmt = scoped(select(StatusProposal), StatusProposal, actor).where(
         StatusProposal.status == status
     )
     if kind:
         stmt = stmt.where(StatusProposal.kind == kind)
     return db.session.scalars(stmt.order_by(StatusProposal.id)).all()
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A member flagged unreachable, with whom to ask and the contact sweep's open proposals."""
+
+    member: Member
+    contacts: list[EscalationContact]
+    proposals: list[StatusProposal]
+
+
+def unreachable(actor: Actor, limit: int = 500) -> list[Unreachable]:
+    """The unreachable list of the API and the page: active members flagged unreachable, the
+    longest silent first."""
+    members = unreachable_members(actor, limit)
+    contacts = contacts_by_member([m.id for m in members])
+    open_proposals: dict[int, list[StatusProposal]] = {m.id: [] for m in members}
+    if members:
+        stmt = scoped(select(StatusProposal), StatusProposal, actor).where(
+            StatusProposal.status == "proposed",
+            StatusProposal.member_id.in_(list(open_proposals)),
+        )
+        for proposal in db.session.scalars(stmt.order_by(StatusProposal.id)):
+            open_proposals[proposal.member_id].append(proposal)
+    return [Unreachable(m, contacts[m.id], open_proposals[m.id]) for m in members]
 
 
 # --- suspension and restoration -----------------------------------------------------------------
@@ -347,7 +419,7 @@ DECIDES = {
 }
 
 
-def request_status(actor, member_id: int, kind: str, reason: str) -> StatusRequest:
+def request_status(actor: Actor, member_id: int, kind: str, reason: str) -> StatusRequest:
     """A branch decision that a higher committee approves (DOMAIN §8); one pending request per
     member.
 
@@ -357,6 +429,7 @@ def request_status(actor, member_id: int, kind: str, reason: str) -> StatusReque
     - ``probation_loss``: an active probationary member who cannot be found.
     - ``restoration``: a suspended member back in touch, less than 2 years after the suspension.
     - ``removal``: a member suspended 2 years or more and still out of contact (self-lapsed)."""
+    require_role(actor, WRITE_ROLES)
     reason = _require_text(reason, "reason")
     kind = RequestKind(kind)
     member = get_member(actor, member_id)
@@ -390,16 +463,17 @@ def request_status(actor, member_id: int, kind: str, reason: str) -> StatusReque
         kind=kind,
         reason=reason,
         status=RequestStatus.pending,
-        requested_by=getattr(actor, "id", None),
+        requested_by=actor.id,
         requested_on=today,
         created_at=now_utc(),
     )
-    db.session.add(row)
     try:
+        # One pending request per member is the database's (a partial unique index). The row
+        # is added inside the savepoint (which flushes the rest of the session first), so a
+        # refusal undoes only the row.
         with db.session.begin_nested():
-            db.session.flush()
+            db.session.add(row)
     except IntegrityError:
-        # A plain string: the session is unusable here, and translating would read the user.
         raise Conflict("The member already has a pending request.") from None
     audit.record(
         actor,
@@ -413,7 +487,7 @@ def request_status(actor, member_id: int, kind: str, reason: str) -> StatusReque
 
 
 def decide_status_request(
-    actor, member_id: int, kind: str, *, approved: bool = True, note: str | None = None
+    actor: Actor, member_id: int, kind: str, *, approved: bool = True, note: str | None = None
 ) -> StatusRequest:
     """Approval or refusal of the member's pending request of that kind, by an admin of a
     strictly higher committee than the member's org (:func:`is_higher_admin`, as for lapse
@@ -443,7 +517,7 @@ def decide_status_request(
     kind = RequestKind(row.kind)
     today = today_local()
     row.status = RequestStatus.approved if approved else RequestStatus.rejected
-    row.decided_by = getattr(actor, "id", None)
+    row.decided_by = actor.id
     row.decided_on = today
     row.note = note
     if approved:
@@ -488,12 +562,15 @@ def decide_status_request(
     return row
 
 
-def org_gaps(actor, as_of: date) -> list[dict]:
+class OrgGap(TypedDict):
+    org_id: int
+    name: str
+    months: list[str]  # "YYYY-MM"
+
+
+def org_gaps(actor: Actor, as_of: date) -> list[OrgGap]:
     """Orgs with active members that held no activity in some judged month of the org-life
     window: those months cannot count against their members (DOMAIN §8)."""
-    from flowmember.checkins.models import Activity
-    from flowmember.orgs.models import Org
-
     last = rules.last_judged_month(as_of)
     first = last - rules.ORG_LIFE_WINDOW + 1
     with_members = select(Member.org_id).where(Member.status == MemberStatus.active)

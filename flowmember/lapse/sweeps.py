@@ -11,12 +11,17 @@ Neither sweep loops over members in Python. ``lapse_sweep`` is a handful of stat
    cases at 6 months, each one statement over the scratch table;
 
 so running it twice opens nothing twice (one open case per member is also a partial unique index)
-and SQLite and PostgreSQL get the same answer. The rules themselves are in :mod:`.rules`."""
+and SQLite and PostgreSQL get the same answer. The rules themselves are in :mod:`.rules`.
+
+Both sweeps run inside their caller's transaction and never commit: the job runner commits a
+nightly run (``jobs/lapse_sweep.py``, ``jobs/contact_sweep.py`` through ``jobs/runner.py``), the
+request hook an API call (POST /sweeps/lapse), ``@committed`` a CLI command."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, time
+from typing import TypedDict
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -79,6 +84,22 @@ from flowmember.orgs.models import Org
 from flowmember.reminders.models import Reminder
 
 log = logging.getLogger(__name__)
+
+
+class LapseCounts(TypedDict):
+    opened: int  #: cases opened at six months
+    resolved: int  #: open cases closed because the member caught up
+    warned: int  #: 3- and 5-month warnings recorded
+    at_risk: int  #: members with a run of 3+ months on some criterion
+
+
+class ContactCounts(TypedDict):
+    flagged: int
+    cleared: int
+    unreachable: int
+    proposed_suspension: int
+    proposed_removal: int
+
 
 _BATCH = 5000
 _LAPSE_LOCK = 0x1A75E001
@@ -350,8 +371,9 @@ def _case_audit(actor_name: str, action: str, where, now: datetime, reason: str)
     )
 
 
-def run_lapse_sweep(as_of: date) -> dict:
-    """The lapse sweep inside the caller's transaction (flushes, never commits)."""
+def run_lapse_sweep(as_of: date) -> LapseCounts:
+    """The lapse sweep for ``as_of`` (nightly), inside the caller's transaction (flushes, never
+    commits). Safe to run any number of times."""
     check_as_of(as_of)
     session = db.session
     _lock(_LAPSE_LOCK)
@@ -493,7 +515,7 @@ def run_lapse_sweep(as_of: date) -> dict:
     )
     session.execute(delete(r))
 
-    counts = {"opened": opened, "resolved": resolved, "warned": warned, "at_risk": at_risk}
+    counts = LapseCounts(opened=opened, resolved=resolved, warned=warned, at_risk=at_risk)
     log_row.finished_at = now_utc()
     log_row.counts = counts
     session.flush()
@@ -552,8 +574,9 @@ def unreachable_clause(as_of: date):
     return and_(m.c.status == "active", _silent_since(first_silent), m.c.id.in_(_failures(as_of)))
 
 
-def run_contact_sweep(as_of: date) -> dict:
-    """The contact sweep inside the caller's transaction (flushes, never commits)."""
+def run_contact_sweep(as_of: date) -> ContactCounts:
+    """The lost-contact sweep for ``as_of`` (nightly), inside the caller's transaction (flushes,
+    never commits). Safe to run any number of times."""
     check_as_of(as_of)
     session = db.session
     _lock(_CONTACT_LOCK)
@@ -661,41 +684,15 @@ def run_contact_sweep(as_of: date) -> dict:
 
     unreachable = session.scalar(select(func.count()).select_from(u))
     session.execute(delete(u))
-    counts = {
-        "flagged": flagged,
-        "cleared": cleared,
-        "unreachable": unreachable,
-        "proposed_suspension": proposed,
-        "proposed_removal": removal,
-    }
+    counts = ContactCounts(
+        flagged=flagged,
+        cleared=cleared,
+        unreachable=unreachable,
+        proposed_suspension=proposed,
+        proposed_removal=removal,
+    )
     log_row.finished_at = now_utc()
     log_row.counts = counts
     session.flush()
     log.info("contact sweep %s: %s", as_of, counts)
-    return counts
-
-
-def lapse_sweep(as_of: date) -> dict:
-    """Job entry point (nightly): run the lapse sweep for ``as_of`` and commit.
-
-    Returns ``{opened, resolved, warned, at_risk}``. Safe to run any number of times."""
-    try:
-        counts = run_lapse_sweep(as_of)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return counts
-
-
-def contact_sweep(as_of: date) -> dict:
-    """Job entry point (nightly): run the contact sweep for ``as_of`` and commit.
-
-    Returns ``{flagged, cleared, unreachable, proposed_suspension, proposed_removal}``."""
-    try:
-        counts = run_contact_sweep(as_of)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return counts

@@ -4,23 +4,20 @@ unreachable members with whom to ask."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from marshmallow import EXCLUDE
 
 from flowmember.core import months
-from flowmember.core.errors import FlowMemberError, ValidationError
+from flowmember.core.errors import FlowMemberError
 from flowmember.core.time import LOCAL_TZ, today_local
-from flowmember.extensions import csrf, db
 from flowmember.lapse import services
-from flowmember.lapse.models import CaseStatus
-from flowmember.web import nav
-from flowmember.web.auth import staff_required
+from flowmember.lapse.schemas import LapseApprovalArgs, LapseDecisionArgs, LapseStepArgs
+from flowmember.web import nav, pages
 
-bp = Blueprint("lapse_pages", __name__)
+bp = pages.blueprint("lapse_pages", __name__)
 
 nav.staff("lapse_pages.index", _l("Lapse cases"), order=60)
 nav.staff("lapse_pages.unreachable", _l("Unreachable"), order=65)
@@ -60,12 +57,21 @@ ESCALATION_LABELS = {
     "family": _l("Family"),
     "employer": _l("Employer"),
 }
-
-
-@bp.before_request
-def protect_forms():
-    if request.method == "POST":
-        csrf.protect()
+#: The case page's forms: which action loads which of the API's schemas, and the service it calls.
+ACTIONS = {
+    "step": (LapseStepArgs, services.add_step),
+    "decision": (LapseDecisionArgs, services.decide),
+    "approval": (LapseApprovalArgs, services.approve),
+}
+#: Field names in error messages, as the forms label them.
+FORM_LABELS = {
+    "kind": _l("Kind"),
+    "note": _l("Note"),
+    "decision": _l("Decision"),
+    "meeting_on": _l("Meeting date"),
+    "reason": _l("Reason"),
+    "approved": _l("Higher committee approval"),
+}
 
 
 @bp.app_context_processor
@@ -111,103 +117,51 @@ def _strip_end(case) -> int:
 
 
 @bp.route("/lapse")
-@staff_required
+@pages.staff_required
 def index():
     status = request.args.get("status", "open")
     if status not in STATUS_LABELS:
         status = "open"
-    page = max(request.args.get("page", 1, type=int), 1)
-    stmt = services.cases_query(current_user, status=status).limit(51).offset((page - 1) * 50)
-    cases = db.session.scalars(stmt).all()
-    rows = [{"case": c, "strip": strip(c, _strip_end(c))} for c in cases[:50]]
+    page = pages.paginate(services.cases_query(current_user, status=status))
+    rows = [{"case": c, "strip": strip(c, _strip_end(c))} for c in page.items]
     return render_template(
-        "lapse/index.html",
-        rows=rows,
-        status=status,
-        tabs=STATUS_LABELS,
-        page=page,
-        has_next=len(cases) > 50,
+        "lapse/index.html", rows=rows, status=status, tabs=STATUS_LABELS, page=page
     )
 
 
 @bp.route("/lapse/<int:case_id>", methods=["GET", "POST"])
-@staff_required
+@pages.staff_required
 def detail(case_id: int):
     case = services.get_case(current_user, case_id)
     if request.method == "POST":
-        action = request.form.get("action")
-        try:
-            if action == "step":
-                services.add_step(
-                    current_user,
-                    case.id,
-                    kind=request.form.get("kind", ""),
-                    note=request.form.get("note") or None,
-                )
-            elif action == "decision":
-                services.decide(
-                    current_user,
-                    case.id,
-                    decision=request.form.get("decision", ""),
-                    meeting_on=_date(request.form.get("meeting_on"), "meeting_on"),
-                    reason=request.form.get("reason", ""),
-                )
-            elif action == "approval":
-                services.approve(
-                    current_user,
-                    case.id,
-                    approved=request.form.get("approved") == "yes",
-                    note=request.form.get("note") or None,
-                )
-            db.session.commit()
-            flash(_("Saved."), "success")
-        except FlowMemberError as error:
-            db.session.rollback()
-            flash(_error_text(error), "error")
+        action = ACTIONS.get(request.form.get("action", ""))
+        if action is not None:
+            schema, service = action
+            try:
+                service(current_user, case.id, **pages.load_form(schema, unknown=EXCLUDE))
+                flash(_("Saved."), "success")
+            except FlowMemberError as error:
+                pages.flash_error(error, FORM_LABELS)  # and the request rolls back
         return redirect(url_for("lapse_pages.detail", case_id=case_id))
-    member = case.member
     return render_template(
         "lapse/detail.html",
         case=case,
-        member=member,
+        member=case.member,
         strip=strip(case, _strip_end(case)),
-        can_decide=current_user.role in ("admin", "secretary") and case.status == CaseStatus.open,
-        # A removal needs an education or contact step first (DOMAIN §8); retaining does not.
-        can_remove=any(step.kind in services.STEP_KINDS for step in case.steps),
-        can_approve=case.status == CaseStatus.decided
-        and services.is_higher_admin(current_user, member.org_id),
+        # What the services would allow: a removal needs an education or contact step first
+        # (DOMAIN §8); retaining does not.
+        allowed=services.allowed_actions(current_user, case),
         today=today_local(),
         local_tz=LOCAL_TZ,
     )
 
 
-def _date(value: str | None, field: str) -> date:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        raise ValidationError({field: [_("Not a date.")]}) from None
-
-
-def _error_text(error: FlowMemberError) -> str:
-    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (error.errors or {}).items())
-    if isinstance(error, ValidationError):
-        return details or str(error.message)
-    return f"{error.message} {details}".strip()
-
-
 @bp.route("/lapse/unreachable")
-@staff_required
+@pages.staff_required
 def unreachable():
-    members = services.unreachable_members(current_user)
-    contacts = services.contacts_by_member([m.id for m in members])
-    proposals = {}
-    for p in services.proposals(current_user):
-        proposals.setdefault(p.member_id, []).append(p)
     return render_template(
         "lapse/unreachable.html",
-        members=members,
-        contacts=contacts,
-        proposals=proposals,
+        rows=services.unreachable(current_user),
         months=months,
         local_tz=LOCAL_TZ,
     )

@@ -5,15 +5,20 @@ Every figure is one aggregate query over the subtree (no per-member loops)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TypedDict
 
 from sqlalchemy import case, func, select
 
 from flowmember.core import months
-from flowmember.core.auth import require_org_in_scope
+from flowmember.core.auth import Actor, require_org_in_scope
 from flowmember.core.time import today_local
+from flowmember.dues.models import AssessmentStatus, DuesAssessment
 from flowmember.extensions import db
+from flowmember.lapse.models import CaseStatus, LapseCase
+from flowmember.members.divisions import get as division
 from flowmember.members.models import AWAY_CATEGORIES, Member, MemberStatus
 from flowmember.orgs.models import Org
+from flowmember.transfers.models import Transfer, overdue_clause
 
 ACTIVE = MemberStatus.active.value
 
@@ -27,14 +32,51 @@ def _counts(column, where) -> dict[str, int]:
     return {getattr(k, "value", k): n for k, n in rows}
 
 
-def overview(actor, org_id: int | None = None, as_of: date | None = None) -> dict:
-    """Members by category, status and province; dues collection for the month; open lapse
-    cases; unreachable members; overdue transfers; check-ins this month."""
-    from flowmember.dues.models import AssessmentStatus, DuesAssessment
-    from flowmember.lapse.models import CaseStatus, LapseCase
-    from flowmember.members.divisions import get as division
-    from flowmember.transfers.models import Transfer, overdue_clause
+class ProvinceCount(TypedDict):
+    code: str
+    name: str
+    count: int
 
+
+class MemberCounts(TypedDict):
+    total: int
+    active: int
+    by_category: dict[str, int]
+    by_status: dict[str, int]
+    by_province: list[ProvinceCount]
+
+
+class DuesCollection(TypedDict):
+    month: str
+    assessed_members: int
+    paid_members: int
+    assessed_fen: int
+    paid_fen: int
+    collection_rate: float | None  #: paid / assessed, 4 decimals; None when nothing assessed
+
+
+class CheckinCounts(TypedDict):
+    expected: int  #: active members who owe a monthly report (away categories)
+    done: int  #: of them, those who reported this month
+
+
+class Overview(TypedDict):
+    org_id: int
+    as_of: date
+    month: str
+    members: MemberCounts
+    dues: DuesCollection
+    checkins: CheckinCounts
+    open_lapse_cases: int
+    lapse_risk: int
+    unreachable: int
+    overdue_transfers: int
+
+
+def overview(actor: Actor, org_id: int | None = None, as_of: date | None = None) -> Overview:
+    """Members by category, status and province; dues collection for the month; open lapse
+    cases; unreachable members; overdue transfers; check-ins this month. The staff dashboard
+    and GET /stats/overview read it alike."""
     org = require_org_in_scope(actor, org_id if org_id is not None else actor.org_id)
     as_of = as_of or today_local()
     month = months.of(as_of)

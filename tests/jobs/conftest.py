@@ -1,7 +1,7 @@
 import pytest
 
 from tests.jobs import sample_jobs
-from tests.reminders.conftest import outbox, settings  # noqa: F401
+from tests.reminders.conftest import outbox  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

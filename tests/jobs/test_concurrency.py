@@ -52,7 +52,9 @@ def test_a_job_running_elsewhere_is_not_run_again(app, backend, freeze):
     assert len(sample_jobs.calls) == 1
 
 
-def test_two_schedulers_against_the_same_postgresql(app, backend, make_member, freeze, tmp_path):
+def test_two_schedulers_against_the_same_postgresql(
+    app, backend, make_member, freeze, tmp_path, settings
+):
     if backend == "sqlite":
         pytest.skip("needs PostgreSQL: concurrent writers and advisory locks")
     import json
@@ -60,8 +62,7 @@ def test_two_schedulers_against_the_same_postgresql(app, backend, make_member, f
     freeze("2026-11-21T09:00:05+08:00")  # from the 20th: check-in due
     members = [make_member(category="migrant") for _ in range(30)]
     sms_file = tmp_path / "sms.jsonl"
-    saved = {k: app.config.get(k) for k in ("SMS_PROVIDER", "SMS_OUTBOX_FILE")}
-    app.config.update(SMS_PROVIDER="file", SMS_OUTBOX_FILE=str(sms_file))
+    settings(SMS_PROVIDER="file", SMS_OUTBOX_FILE=str(sms_file))
     barrier = threading.Barrier(2)
 
     def scheduler():
@@ -74,13 +75,10 @@ def test_two_schedulers_against_the_same_postgresql(app, backend, make_member, f
 
     results, errors = [], []
     threads = [in_own_context(app, scheduler, results, errors) for _ in range(2)]
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-    finally:
-        app.config.update(saved)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
     assert not errors, errors
 
     statuses = sorted(o.status for outcomes in results for o in outcomes[:1])

@@ -83,9 +83,8 @@ def test_a_missed_day_of_reminders_is_caught_up_the_next_day(app, away, freeze):
     )
 
 
-def test_dues_reminders_job(app, make_org, make_member, freeze, outbox):
+def test_dues_reminders_job(app, make_org, make_member, make_assessment, freeze, outbox):
     needs("flowmember.dues.models", "DuesAssessment")
-    from flowmember.dues.models import DuesAssessment
     from flowmember.reminders.dispatch import dispatch
 
     freeze("2026-11-15T09:30:01+08:00")
@@ -94,25 +93,11 @@ def test_dues_reminders_job(app, make_org, make_member, freeze, outbox):
     current = make_member(org=branch)
     paid = make_member(org=branch)
     reduced = make_member(org=branch)  # a reduction was granted; the reduced amount is owed
-
-    def assess(member, month, status="unpaid", fen=2000):
-        db.session.add(
-            DuesAssessment(
-                member_id=member.id,
-                month=month,
-                org_id=branch.id,
-                charged_fen=fen,
-                amount_fen=fen,
-                status=status,
-                rule="test",
-            )
-        )
-
-    assess(behind, OCT, fen=1250)
-    assess(behind, NOV, fen=1250)
-    assess(current, NOV)
-    assess(paid, NOV, status="paid")
-    assess(reduced, OCT, status="reduced", fen=100)
+    make_assessment(behind, OCT, fen=1250)
+    make_assessment(behind, NOV, fen=1250)
+    make_assessment(current, NOV)
+    make_assessment(paid, NOV, status="paid")
+    make_assessment(reduced, OCT, status="reduced", fen=100)
     db.session.commit()
 
     outcome = run_job("dues_reminders")
@@ -180,11 +165,11 @@ def test_lapse_warnings_become_reminders(app, make_org, make_member, freeze):
 @pytest.mark.parametrize(
     ("job", "module", "name"),
     [
-        ("lapse_sweep", "flowmember.lapse.services", "lapse_sweep"),
-        ("contact_sweep", "flowmember.lapse.services", "contact_sweep"),
+        ("lapse_sweep", "flowmember.lapse.sweeps", "run_lapse_sweep"),
+        ("contact_sweep", "flowmember.lapse.sweeps", "run_contact_sweep"),
         ("location_purge", "flowmember.checkins.services", "purge_location_history"),
-        ("reconciliation", "flowmember.dues.services", "reconcile"),
-        ("transfer_overdue", "flowmember.transfers.services", "overdue"),
+        ("reconciliation", "flowmember.dues.reports", "reconcile"),
+        ("transfer_overdue", "flowmember.transfers.queries", "overdue"),
     ],
 )
 def test_each_job_runs_on_an_empty_database(app, freeze, job, module, name):

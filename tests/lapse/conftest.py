@@ -37,11 +37,10 @@ def tree(make_org, make_user):
 
 
 @pytest.fixture
-def dues_history(app):
+def dues_history(make_assessment):
     """``dues_history(member, {"2026-01": "paid", ...})`` or with ``unpaid_from`` / ``through``:
     writes assessment rows (100 fen) and recomputes the member's paid-through month."""
-    from flowmember.dues.models import DuesAssessment
-    from flowmember.dues.services import recompute_paid_through
+    from flowmember.dues.paid_through import recompute_paid_through
 
     def write(
         member,
@@ -58,17 +57,8 @@ def dues_history(app):
                 for m in month_range(first, last)
             }
         for text, status in statuses.items():
-            db.session.add(
-                DuesAssessment(
-                    member_id=member.id,
-                    month=months.parse(text),
-                    org_id=member.org_id,
-                    charged_fen=100,
-                    amount_fen=0 if status == "exempt" else 100,
-                    status=status,
-                    rule="test",
-                )
-            )
+            owed = 0 if status == "exempt" else 100
+            make_assessment(member, months.parse(text), status, 100, amount_fen=owed)
         db.session.flush()
         recompute_paid_through([member.id])
         db.session.commit()

@@ -1,6 +1,7 @@
 """Lapse through the API: the sweep, the case workflow, valid reasons and export."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -49,8 +50,8 @@ def test_unpaid_since_may_is_opened_on_30_november_and_resolved_by_back_payment(
     record_payment(
         tree.secretary,
         lapsed.id,
-        months_=MAY_TO_OCT,
-        amount="6.00",
+        months_=[months.parse(m) for m in MAY_TO_OCT],
+        amount=Decimal("6.00"),
         method="cash",
         backpay_approved=True,
     )

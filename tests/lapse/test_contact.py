@@ -8,7 +8,7 @@ from sqlalchemy import select
 from flowmember.checkins.models import ContactAttempt
 from flowmember.core import months
 from flowmember.extensions import db
-from flowmember.lapse import services
+from flowmember.lapse import sweeps
 from flowmember.lapse.models import StatusProposal
 from flowmember.members.models import Member
 
@@ -66,7 +66,7 @@ def test_unreachable_flag(make_member, last_reached, failures, expected):
         last_checkin_month=months.parse("2026-06"),
     )
     attempts(member, *failures)
-    counts = services.contact_sweep(NOV30)
+    counts = sweeps.run_contact_sweep(NOV30)
     assert counts["flagged"] == int(expected)
     assert flag(member) is expected
 
@@ -75,18 +75,18 @@ def test_bounced_reminders_count_as_failed_attempts(make_member):
     member = make_member(last_reached_at=at("2026-05-01T00:00:00"))
     attempts(member, "2026-09-01T00:00:00")
     bounced_reminder(member, "2026-10-05T00:00:00", "2026-10")
-    assert services.contact_sweep(NOV30)["flagged"] == 1
+    assert sweeps.run_contact_sweep(NOV30)["flagged"] == 1
     assert flag(member) is True
 
 
 def test_reached_again_clears_the_flag_and_sweep_is_idempotent(make_member):
     member = make_member(last_reached_at=at("2026-05-01T00:00:00"))
     attempts(member, "2026-09-01T00:00:00", "2026-10-01T00:00:00")
-    assert services.contact_sweep(NOV30)["flagged"] == 1
-    assert services.contact_sweep(NOV30)["flagged"] == 0
+    assert sweeps.run_contact_sweep(NOV30)["flagged"] == 1
+    assert sweeps.run_contact_sweep(NOV30)["flagged"] == 0
     db.session.get(Member, member.id).last_reached_at = at("2026-11-20T00:00:00")
     db.session.commit()
-    counts = services.contact_sweep(NOV30)
+    counts = sweeps.run_contact_sweep(NOV30)
     assert counts["cleared"] == 1 and flag(member) is False
 
 
@@ -101,8 +101,8 @@ def test_reached_again_clears_the_flag_and_sweep_is_idempotent(make_member):
 def test_six_months_out_of_contact_proposes_suspension(make_member, stage, last_reached, kind):
     member = make_member(stage=stage, last_reached_at=at(last_reached))
     attempts(member, "2026-09-01T00:00:00", "2026-10-01T00:00:00")
-    services.contact_sweep(NOV30)
-    services.contact_sweep(NOV30)
+    sweeps.run_contact_sweep(NOV30)
+    sweeps.run_contact_sweep(NOV30)
     rows = db.session.scalars(select(StatusProposal).where(StatusProposal.member_id == member.id))
     assert [p.kind.value for p in rows] == ([kind] if kind else [])
     assert db.session.get(Member, member.id).status.value == "active"  # a proposal only
@@ -116,7 +116,7 @@ def test_two_years_suspended_proposes_removal(make_member, suspended_on, propose
     member = make_member(
         status="suspended", status_since=suspended_on, last_reached_at=at("2024-06-01T00:00:00")
     )
-    counts = services.contact_sweep(NOV30)
+    counts = sweeps.run_contact_sweep(NOV30)
     assert counts["proposed_removal"] == int(proposed)
     kinds = db.session.scalars(
         select(StatusProposal.kind).where(StatusProposal.member_id == member.id)

@@ -3,33 +3,15 @@ unreachable list with escalation contacts."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 
 import pytest
-from flask import g
 
 from flowmember.extensions import db
-from flowmember.lapse import services
+from flowmember.lapse import services, sweeps
 from flowmember.lapse.models import LapseCase
 from flowmember.members.models import Member
-from tests.conftest import PASSWORD
-
-
-def _login(client, user):
-    g.pop("csrf_token", None)
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = client.post(
-        "/login", data={"login": user.username, "password": PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 302
-
-
-def _form_token(client, path):
-    g.pop("csrf_token", None)
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+from tests.conftest import browser_login, login, page_and_token
 
 
 @pytest.fixture
@@ -37,12 +19,13 @@ def case(tree, make_member, dues_history, freeze):
     freeze("2026-11-30")
     member = make_member(org=tree.branch, category="other", name="Lapsed member")
     dues_history(member, paid_through="2026-04")
-    services.lapse_sweep(date(2026, 11, 30))
+    sweeps.run_lapse_sweep(date(2026, 11, 30))
+    db.session.commit()  # as the job runner commits the nightly run
     return db.session.query(LapseCase).one()
 
 
 def test_open_cases_show_the_evidence_strip(client, tree, case):
-    _login(client, tree.secretary)
+    login(client, tree.secretary)
     html = client.get("/lapse").get_data(as_text=True)
     assert "Lapsed member" in html
     # 12 months per criterion, the six evidence months marked
@@ -52,11 +35,10 @@ def test_open_cases_show_the_evidence_strip(client, tree, case):
 
 
 def test_decision_and_approval_through_the_forms(client, tree, case):
-    _login(client, tree.secretary)
+    login(client, tree.secretary)
     path = f"/lapse/{case.id}"
-    page = client.get(path).get_data(as_text=True)
+    page, token = page_and_token(client, path)
     assert 'value="decision"' in page and 'value="approval"' not in page
-    token = _form_token(client, path)
     # Educate first: a removal needs an education or contact step on the case.
     client.post(path, data={"csrf_token": token, "action": "step", "kind": "education"})
     response = client.post(
@@ -74,10 +56,9 @@ def test_decision_and_approval_through_the_forms(client, tree, case):
     assert db.session.get(LapseCase, case.id).status.value == "decided"
 
     client.post("/logout", data={"csrf_token": token})
-    _login(client, tree.admin)
-    page = client.get(path).get_data(as_text=True)
+    login(client, tree.admin)
+    page, token = page_and_token(client, path)
     assert 'value="approval"' in page
-    token = _form_token(client, path)
     client.post(
         path,
         data={"csrf_token": token, "action": "approval", "approved": "yes", "note": "Approved."},
@@ -88,7 +69,7 @@ def test_decision_and_approval_through_the_forms(client, tree, case):
 
 
 def test_form_without_csrf_is_refused(client, tree, case):
-    _login(client, tree.secretary)
+    login(client, tree.secretary)
     response = client.post(f"/lapse/{case.id}", data={"action": "step", "kind": "education"})
     assert response.status_code == 400
     assert db.session.get(LapseCase, case.id).steps == []
@@ -105,18 +86,14 @@ def test_unreachable_page_lists_escalation_contacts(client, tree, make_member):
         tree.secretary, member.id, {"kind": "family", "name": "A parent", "phone": "+8613900000000"}
     )
     db.session.commit()
-    _login(client, tree.secretary)
+    login(client, tree.secretary)
     html = client.get("/lapse/unreachable").get_data(as_text=True)
     assert "Silent member" in html and "A parent" in html and "tel:+8613900000000" in html
 
 
 def test_case_strip_fits_a_phone_in_chromium(phone_page, tree, case):
     page = phone_page
-    page.goto("/login")
-    page.fill("input[name=login]", tree.secretary.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/dashboard")
+    browser_login(page, tree.secretary, "**/dashboard")
     page.goto("/lapse")
     assert page.locator(".lapse-strip li.missed").count() == 6
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from flowmember.core import months
 from flowmember.core.auth import SYSTEM
 from flowmember.extensions import db
-from flowmember.lapse import services
+from flowmember.lapse import services, sweeps
 from flowmember.lapse.models import CaseStatus, LapseCase, LapseWarning, ValidReason
 from flowmember.members.models import Member
 
@@ -44,7 +44,7 @@ def warnings(member):
 def test_thresholds(make_member, dues_history, paid_through, opened, expected_warnings, risk):
     member = make_member(category="other")
     dues_history(member, paid_through=paid_through)
-    counts = services.lapse_sweep(NOV30)
+    counts = sweeps.run_lapse_sweep(NOV30)
     assert counts["opened"] == opened
     assert counts["warned"] == len(expected_warnings)
     assert warnings(member) == expected_warnings
@@ -56,9 +56,9 @@ def test_sweep_is_idempotent(make_member, dues_history):
     warned = make_member(category="other")
     dues_history(lapsed, paid_through="2026-04")
     dues_history(warned, paid_through="2026-06")
-    first = services.lapse_sweep(NOV30)
-    second = services.lapse_sweep(NOV30)
-    third = services.lapse_sweep(date(2026, 11, 15))
+    first = sweeps.run_lapse_sweep(NOV30)
+    second = sweeps.run_lapse_sweep(NOV30)
+    third = sweeps.run_lapse_sweep(date(2026, 11, 15))
     assert first == {"opened": 1, "resolved": 0, "warned": 1, "at_risk": 2}
     assert second == {"opened": 0, "resolved": 0, "warned": 0, "at_risk": 2}
     assert third["opened"] == 0 and third["warned"] == 0
@@ -69,7 +69,7 @@ def test_sweep_is_idempotent(make_member, dues_history):
 def test_case_evidence_is_the_months(make_member, dues_history):
     member = make_member(category="other")
     dues_history(member, paid_through="2026-04")
-    services.lapse_sweep(NOV30)
+    sweeps.run_lapse_sweep(NOV30)
     (case,) = cases(member)
     assert case.status == CaseStatus.open
     assert case.opened_on == NOV30
@@ -94,7 +94,7 @@ def test_valid_reason_breaks_the_run(make_member, dues_history, reason_months, o
     first, last = (months.parse(x) for x in reason_months)
     services.add_valid_reason(SYSTEM, member.id, kind="illness", from_month=first, to_month=last)
     db.session.commit()
-    assert services.lapse_sweep(NOV30)["opened"] == opened
+    assert sweeps.run_lapse_sweep(NOV30)["opened"] == opened
 
 
 def test_exemption_breaks_the_run(make_member, dues_history):
@@ -108,7 +108,7 @@ def test_exemption_breaks_the_run(make_member, dues_history):
         )
     )
     db.session.commit()
-    assert services.lapse_sweep(NOV30)["opened"] == 0
+    assert sweeps.run_lapse_sweep(NOV30)["opened"] == 0
     assert db.session.get(Member, member.id).flag_lapse_risk is False
 
 
@@ -121,7 +121,7 @@ def test_a_paid_month_inside_the_run_breaks_it(make_member, dues_history):
     statuses["2026-07"] = "paid"
     dues_history(member, statuses)
     assert db.session.get(Member, member.id).paid_through_month is None  # summary: since Jan
-    assert services.lapse_sweep(NOV30)["opened"] == 0
+    assert sweeps.run_lapse_sweep(NOV30)["opened"] == 0
     assert warnings(member) == [(3, "dues", "2026-10")]  # Aug..Oct
 
 
@@ -132,7 +132,7 @@ def test_a_paid_month_inside_the_run_breaks_it(make_member, dues_history):
 def test_member_who_joined_recently(make_member, dues_history, joined_on, opened, risk):
     member = make_member(category="other", joined_on=joined_on)
     dues_history(member, first=months.to_str(months.of(joined_on)))
-    assert services.lapse_sweep(NOV30)["opened"] == opened
+    assert sweeps.run_lapse_sweep(NOV30)["opened"] == opened
     assert db.session.get(Member, member.id).flag_lapse_risk is risk
 
 
@@ -140,9 +140,9 @@ def test_year_boundary(make_member, dues_history, freeze):
     member = make_member(category="other")
     dues_history(member, first="2026-01", last="2027-02", paid_through="2026-07")
     freeze("2027-01-31")
-    assert services.lapse_sweep(date(2027, 1, 31))["opened"] == 0  # Aug..Dec = 5
+    assert sweeps.run_lapse_sweep(date(2027, 1, 31))["opened"] == 0  # Aug..Dec = 5
     freeze("2027-02-01")
-    assert services.lapse_sweep(date(2027, 2, 1))["opened"] == 1  # Aug..Jan = 6
+    assert sweeps.run_lapse_sweep(date(2027, 2, 1))["opened"] == 1  # Aug..Jan = 6
     (case,) = cases(member)
     assert case.criteria["dues"][0] == "2026-08" and case.criteria["dues"][-1] == "2027-01"
 
@@ -151,7 +151,7 @@ def test_reports_criterion_for_members_away(make_member):
     last_checkin = months.parse("2026-04")
     away = make_member(category="migrant", last_checkin_month=last_checkin)
     home = make_member(category="inflow", last_checkin_month=last_checkin)
-    assert services.lapse_sweep(NOV30)["opened"] == 1
+    assert sweeps.run_lapse_sweep(NOV30)["opened"] == 1
     (case,) = cases(away)
     assert case.criteria["reports"] == [
         "2026-05",
@@ -197,7 +197,7 @@ def test_org_life_counts_only_months_with_activities(make_org, make_member):
     attended = months.parse("2026-04")
     absent = make_member(org=busy, category="other", last_attended_month=attended)
     excused_by_gap = make_member(org=quiet, category="other", last_attended_month=attended)
-    assert services.lapse_sweep(NOV30)["opened"] == 1
+    assert sweeps.run_lapse_sweep(NOV30)["opened"] == 1
     (case,) = cases(absent)
     assert case.criteria["org_life"][0] == "2026-05"
     assert len(case.criteria["org_life"]) == 6
@@ -211,13 +211,13 @@ def test_org_life_counts_only_months_with_activities(make_org, make_member):
 def test_caught_up_resolves_an_open_case_but_not_a_decided_one(make_member, dues_history):
     caught_up = make_member(category="migrant", last_checkin_month=months.parse("2026-04"))
     decided = make_member(category="migrant", last_checkin_month=months.parse("2026-04"))
-    services.lapse_sweep(NOV30)
+    sweeps.run_lapse_sweep(NOV30)
     (decided_case,) = cases(decided)
     decided_case.status = CaseStatus.decided
     db.session.get(Member, caught_up.id).last_checkin_month = months.parse("2026-11")
     db.session.get(Member, decided.id).last_checkin_month = months.parse("2026-11")
     db.session.commit()
-    counts = services.lapse_sweep(NOV30)
+    counts = sweeps.run_lapse_sweep(NOV30)
     assert counts["resolved"] == 1 and counts["opened"] == 0
     (case,) = cases(caught_up)
     assert case.status == CaseStatus.closed and case.outcome.value == "resolved"
@@ -230,7 +230,7 @@ def test_retained_member_is_not_reopened_for_the_same_months(make_member, tree, 
     member = make_member(
         org=tree.branch, category="migrant", last_checkin_month=months.parse("2026-04")
     )
-    services.lapse_sweep(NOV30)
+    sweeps.run_lapse_sweep(NOV30)
     (case,) = cases(member)
     services.decide(
         tree.secretary,
@@ -240,11 +240,11 @@ def test_retained_member_is_not_reopened_for_the_same_months(make_member, tree, 
         reason="Working offshore; will report.",
     )
     db.session.commit()
-    assert services.lapse_sweep(NOV30)["opened"] == 0
+    assert sweeps.run_lapse_sweep(NOV30)["opened"] == 0
     freeze("2027-05-01")
-    assert services.lapse_sweep(date(2027, 5, 1))["opened"] == 0  # Dec..Apr = 5
+    assert sweeps.run_lapse_sweep(date(2027, 5, 1))["opened"] == 0  # Dec..Apr = 5
     freeze("2027-06-01")
-    assert services.lapse_sweep(date(2027, 6, 1))["opened"] == 1  # Dec..May = 6
+    assert sweeps.run_lapse_sweep(date(2027, 6, 1))["opened"] == 1  # Dec..May = 6
     assert len(cases(member)) == 2
 
 
@@ -255,7 +255,7 @@ def test_only_active_members_are_swept(make_member):
         flag_lapse_risk=True,
         last_checkin_month=months.parse("2025-01"),
     )
-    assert services.lapse_sweep(NOV30)["opened"] == 0
+    assert sweeps.run_lapse_sweep(NOV30)["opened"] == 0
     assert db.session.get(Member, member.id).flag_lapse_risk is False
 
 
@@ -275,7 +275,7 @@ def test_valid_reason_rows_are_scoped(make_member, tree):
 def test_evidence_lists_every_criterion_at_risk(make_member, dues_history):
     member = make_member(category="graduate", last_checkin_month=months.parse("2026-07"))
     dues_history(member, paid_through="2026-04")
-    services.lapse_sweep(NOV30)
+    sweeps.run_lapse_sweep(NOV30)
     (case,) = cases(member)
     assert case.criteria["dues"] == [
         "2026-05",
@@ -291,6 +291,6 @@ def test_evidence_lists_every_criterion_at_risk(make_member, dues_history):
 def test_short_runs_are_not_evidence(make_member, dues_history):
     member = make_member(category="graduate", last_checkin_month=months.parse("2026-08"))
     dues_history(member, paid_through="2026-04")
-    services.lapse_sweep(NOV30)
+    sweeps.run_lapse_sweep(NOV30)
     (case,) = cases(member)
     assert case.criteria["reports"] == []  # Sep..Oct: 2 months, below the warning level

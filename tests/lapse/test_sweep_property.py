@@ -16,7 +16,7 @@ from flowmember.checkins.models import REACHED_OUTCOMES
 from flowmember.checkins.summaries import rebuild_summaries
 from flowmember.core import months
 from flowmember.core.time import LOCAL_TZ
-from flowmember.dues.services import recompute_paid_through
+from flowmember.dues.paid_through import recompute_paid_through
 from flowmember.extensions import db
 from flowmember.lapse import rules
 from flowmember.lapse.models import (

@@ -5,11 +5,9 @@ a lapse removal needs an education or contact step first; datetime fields read a
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from flowmember.core.audit import AuditEntry
@@ -17,7 +15,7 @@ from flowmember.extensions import db
 from flowmember.lapse.models import LapseCase, StatusProposal
 from flowmember.lapse.services import PROBATION_LOSS_REASON
 from flowmember.members.models import Member, MemberStatusEvent
-from tests.conftest import PASSWORD
+from tests.conftest import login, page_and_token
 
 NOT_HIGHER_ZH = "只有上级党委的管理员可以审批"
 
@@ -286,17 +284,10 @@ def test_an_impossible_contact_at_is_422(api, tree, make_member, given):
 
 
 def test_the_case_page_refuses_a_removal_before_any_step(client, tree, case):
-    g.pop("csrf_token", None)
-    html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    client.post(
-        "/login", data={"login": tree.secretary.username, "password": PASSWORD, "csrf_token": token}
-    )
+    login(client, tree.secretary)
     path = f"/lapse/{case['id']}"
-    g.pop("csrf_token", None)
-    page = client.get(path).get_data(as_text=True)
+    page, token = page_and_token(client, path)
     assert '<option value="remove" disabled>' in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     posted = client.post(path, data={"csrf_token": token, "action": "decision", **REMOVE})
     assert posted.status_code == 302
     assert "作出除名决定前" in client.get(path).get_data(as_text=True)

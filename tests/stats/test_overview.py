@@ -5,7 +5,6 @@ from datetime import date
 import pytest
 
 from flowmember.core import months
-from flowmember.dues.models import DuesAssessment
 from flowmember.extensions import db
 from flowmember.lapse.models import LapseCase
 from flowmember.transfers.models import Transfer
@@ -37,25 +36,11 @@ def town(make_org, make_member):
     return {"top": top, "a": a, "b": b, "other": other, **people}
 
 
-def assess(member, status, fen):
-    db.session.add(
-        DuesAssessment(
-            member_id=member.id,
-            month=NOV,
-            org_id=member.org_id,
-            charged_fen=fen,
-            amount_fen=fen,
-            status=status,
-            rule="test",
-        )
-    )
-
-
-def test_overview_of_a_subtree(api, make_user, town, freeze):
+def test_overview_of_a_subtree(api, make_user, make_assessment, town, freeze):
     freeze("2026-11-21")
-    assess(town["grad"], "paid", 1500)
-    assess(town["migrant"], "unpaid", 500)
-    assess(town["outsider"], "unpaid", 9900)
+    make_assessment(town["grad"], NOV, "paid", 1500)
+    make_assessment(town["migrant"], NOV, "unpaid", 500)
+    make_assessment(town["outsider"], NOV, "unpaid", 9900)
     db.session.add(
         LapseCase(
             member_id=town["migrant"].id,

@@ -1,4 +1,0 @@
-"""Statistics: commands of the ``flowmember`` CLI."""
-
-#: click commands added to the ``flowmember`` group.
-COMMANDS: list = []

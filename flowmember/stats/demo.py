@@ -1,5 +1,0 @@
-"""Statistics: demo data."""
-
-
-def seed_demo(ctx) -> None:
-    """Add this package's demo records (ctx: flowmember.demo.DemoContext)."""
