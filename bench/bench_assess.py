@@ -73,12 +73,13 @@ def generate(db, dialect: str, members: int, branches: int) -> None:
         text(
             f"{prefix}INSERT INTO members (name, gender, id_number, birth_date, phone, category, "
             "stage, status, joined_on, org_id, retired, flag_lapse_risk, flag_unreachable, "
-            "created_at, updated_at) "
+            "entered_month, tracked_since_month, created_at, updated_at) "
             f"SELECT 'Member ' || i, CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END, {pad}, "
             f"{day}, {phone}, 'graduate', 'full', "
             "CASE WHEN i % 97 = 0 THEN 'transferred_out' ELSE 'active' END, "
             f"CASE WHEN i % 100 = 0 THEN {late} ELSE {day} END, "
-            f":first + (i % :branches), false, false, false, {now}, {now} FROM {source}"
+            # Month 0: tracked in FlowMember since joining (counting starts at the join month).
+            f":first + (i % :branches), false, false, false, 0, 0, {now}, {now} FROM {source}"
         ),
         {"n": members, "first": first_branch, "branches": branches},
     )
@@ -132,12 +133,8 @@ def empty(db, dialect: str) -> None:
 def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="flowmember-bench-") as tmpdir:
-        url, drop = database(args.database_url, Path(tmpdir))
-        try:
+        with database(args.database_url, Path(tmpdir)) as url:
             run(url, args)
-        finally:
-            if drop:
-                drop()
 
 
 def run(url: str, args) -> None:

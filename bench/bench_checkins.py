@@ -89,12 +89,12 @@ def generate(db, n: int) -> None:
         text(
             w + "INSERT INTO members (id, name, gender, id_number, birth_date, phone, category,"
             " stage, status, joined_on, org_id, retired, flag_lapse_risk, flag_unreachable,"
-            " created_at, updated_at) "
+            " entered_month, tracked_since_month, created_at, updated_at) "
             f"SELECT i, 'member ' || i, CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END,"
             f" {pad('i', 18)}, '1995-01-01', '+86138' || {pad('i', 8)},"
             " CASE WHEN i % 10 < 5 THEN 'graduate' WHEN i % 10 < 8 THEN 'migrant'"
             " ELSE 'inflow' END, 'full', 'active', '2018-03-01', 2 + (i % "
-            f"{ORGS}), {false}, {false}, {false}, {now}, {now} FROM {s}"
+            f"{ORGS}), {false}, {false}, {false}, 0, 0, {now}, {now} FROM {s}"
         )
     )
     current = months.of(TODAY)
@@ -207,8 +207,7 @@ def main() -> None:
 
     config = {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
     with tempfile.TemporaryDirectory() as tmp:
-        url, drop = database(args.database_url, Path(tmp))
-        try:
+        with database(args.database_url, Path(tmp)) as url:
             app = create_app({**config, "DATABASE_URL": url})
             with app.app_context():
                 db.create_all()
@@ -216,9 +215,6 @@ def main() -> None:
                 run(db, args)
                 db.session.remove()
                 db.engine.dispose()
-        finally:
-            if drop:
-                drop()
 
 
 def run(db, args) -> None:

@@ -103,8 +103,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        url, drop = database(args.database_url, workdir)
-        try:
+        with database(args.database_url, workdir) as url:
             config = {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
             app = create_app({**config, "DATABASE_URL": url})
             with app.app_context():
@@ -125,9 +124,9 @@ def main() -> None:
                 from flowmember.members.ledger_io import read_rows
 
                 t0 = time.perf_counter()
-                _, rows, _, close = read_rows(path)
-                read = sum(1 for _ in rows)
-                close()
+                sheet = read_rows(path)
+                read = sum(1 for _ in sheet.rows)
+                sheet.close()
                 read_s = time.perf_counter() - t0
                 print(f"read only:    {read_s:7.2f} s  (openpyxl read_only, {read} rows)")
 
@@ -181,9 +180,6 @@ def main() -> None:
                 )
                 db.session.remove()
                 db.engine.dispose()
-        finally:
-            if drop:
-                drop()
 
 
 if __name__ == "__main__":

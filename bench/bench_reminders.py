@@ -67,13 +67,13 @@ def generate(db, dialect: str, members: int) -> None:
         text(
             f"{prefix}INSERT INTO members (name, gender, id_number, birth_date, phone, category, "
             "stage, status, joined_on, org_id, retired, flag_lapse_risk, flag_unreachable, "
-            "last_checkin_month, created_at, updated_at) "
+            "last_checkin_month, entered_month, tracked_since_month, created_at, updated_at) "
             f"SELECT 'Member ' || i, CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END, {pad}, "
             f"{day}, {phone}, "
             "CASE i % 4 WHEN 0 THEN 'inflow' WHEN 1 THEN 'migrant' ELSE 'graduate' END, 'full', "
             "CASE WHEN i % 50 = 0 THEN 'suspended' ELSE 'active' END, "
             f"{day}, :org, false, false, false, "
-            "CASE WHEN i % 3 = 0 THEN :this_month ELSE :this_month - 1 - (i % 5) END, "
+            "CASE WHEN i % 3 = 0 THEN :this_month ELSE :this_month - 1 - (i % 5) END, 0, 0, "
             f"{now}, {now} FROM {source}"
         ),
         {"n": members, "org": branch.id, "this_month": of(AS_OF)},
@@ -107,12 +107,8 @@ def empty(db, dialect: str) -> None:
 def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory(prefix="flowmember-bench-") as tmpdir:
-        url, drop = database(args.database_url, Path(tmpdir))
-        try:
+        with database(args.database_url, Path(tmpdir)) as url:
             run(url, args, tmpdir)
-        finally:
-            if drop:
-                drop()
 
 
 def run(url: str, args, tmpdir: str) -> None:

@@ -127,7 +127,7 @@ def generate(db, n: int, last: int) -> dict:
             + "INSERT INTO members (id, name, gender, id_number, birth_date, phone, category,"
             " stage, status, joined_on, org_id, retired, flag_lapse_risk, flag_unreachable,"
             " created_at, updated_at, paid_through_month, last_checkin_month, last_attended_month,"
-            " last_reached_at) "
+            " last_reached_at, entered_month, tracked_since_month) "
             f"SELECT i, 'member ' || i, CASE WHEN i % 2 = 0 THEN 'male' ELSE 'female' END,"
             f" {d.pad('i', 18)}, '1995-01-01', '+86138' || {d.pad('i', 8)},"
             " CASE WHEN i % 10 < 4 THEN 'graduate' WHEN i % 10 < 7 THEN 'migrant'"
@@ -136,7 +136,8 @@ def generate(db, n: int, last: int) -> dict:
             f" {joined}, 2 + (i % {ORGS}),"
             f" {d.false}, {d.false}, {d.false}, {now}, {now},"
             f" {last} - ({lag(h1, 85, 95)}), {last} - ({lag(h2, 80, 93)}),"
-            f" {last} - ({lag(h3, 75, 92)}), {reached} "
+            # Month 0: tracked in FlowMember since joining (counting starts at the join month).
+            f" {last} - ({lag(h3, 75, 92)}), {reached}, 0, 0 "
             f"FROM {d.seq(n)}"
         )
     )
@@ -230,13 +231,15 @@ def lower_bound_lapse_sql(d: Dialect, last: int, window: int) -> str:
          WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.org_id = o.id AND a.month = w.m)
          GROUP BY o.id
     ), s AS (
-        SELECT m.id, {g}(fl, COALESCE(m.paid_through_month, -1)) + 1 AS dues_from,
-               {g}(fl, COALESCE(m.last_attended_month, -1), COALESCE(g.gap, {last - window})) + 1
-                   AS org_life_from,
+        SELECT m.id, {g}(fl, COALESCE(m.paid_through_month, -1),
+                         COALESCE(m.carried_paid_through_month, -1)) + 1 AS dues_from,
+               {g}(fl, COALESCE(m.last_attended_month, -1), COALESCE(m.carried_org_life_month, -1),
+                   COALESCE(g.gap, {last - window})) + 1 AS org_life_from,
                CASE WHEN m.category IN ('graduate', 'migrant')
-                    THEN {g}(fl, COALESCE(m.last_checkin_month, -1)) + 1 ELSE {last + 1} END
-                   AS reports_from
-          FROM (SELECT m.*, {g}({month_of.format("m.joined_on")} - 1, COALESCE(v.brk, -1)) AS fl
+                    THEN {g}(fl, m.entered_month - 1, COALESCE(m.last_checkin_month, -1)) + 1
+                    ELSE {last + 1} END AS reports_from
+          FROM (SELECT m.*, {g}({month_of.format("m.joined_on")} - 1, m.tracked_since_month - 1,
+                                COALESCE(m.org_since_month, -1) - 1, COALESCE(v.brk, -1)) AS fl
                   FROM members m LEFT JOIN v ON v.member_id = m.id
                  WHERE m.status = 'active') m
           LEFT JOIN g ON g.org_id = m.org_id
@@ -266,21 +269,26 @@ def lower_bound_contact_sql(d: Dialect, first_silent: int) -> str:
     from flowmember.core import months
     from flowmember.lapse.sweeps import local_midnight
 
-    start = local_midnight(months.first_day(first_silent)).strftime("%Y-%m-%d %H:%M:%S")
+    fmt = "%Y-%m-%d %H:%M:%S"
+    start = local_midnight(months.first_day(first_silent)).strftime(fmt)
+    end = local_midnight(months.first_day(first_silent + 3)).strftime(fmt)
     return f"""
     SELECT COUNT(*) FROM members m
      WHERE m.status = 'active'
        AND (m.last_reached_at IS NULL OR m.last_reached_at < {d.ts(start)})
        AND (m.last_checkin_month IS NULL OR m.last_checkin_month < {first_silent})
        AND m.joined_on <= '{_last_day(first_silent)}'
+       AND m.tracked_since_month <= {first_silent} AND m.entered_month <= {first_silent}
+       AND COALESCE(m.org_since_month, 0) <= {first_silent}
        AND m.id IN (
            SELECT f.member_id FROM (
-               SELECT member_id, at FROM contact_attempts WHERE outcome <> 'reached'
+               SELECT member_id, at FROM contact_attempts
+                WHERE outcome NOT IN ('reached', 'refused')
                UNION ALL
                SELECT member_id, COALESCE(sent_at, created_at) FROM reminders
                 WHERE member_id IS NOT NULL AND (status = 'failed' OR bounced = true)
-           ) f JOIN members mm ON mm.id = f.member_id
-            WHERE mm.last_reached_at IS NULL OR f.at > mm.last_reached_at
+           ) f
+            WHERE f.at >= {d.ts(start)} AND f.at < {d.ts(end)}
             GROUP BY f.member_id HAVING COUNT(*) >= 2)
     """
 
@@ -350,15 +358,19 @@ def main() -> None:
 
     from flowmember import create_app
     from flowmember.config import TestingConfig
+    from flowmember.core.transaction import committed
     from flowmember.extensions import db
     from flowmember.lapse import rules
-    from flowmember.lapse.sweeps import contact_sweep, lapse_sweep
+    from flowmember.lapse.sweeps import run_contact_sweep, run_lapse_sweep
+
+    # Each sweep as a job run does it: one transaction, committed at the end.
+    lapse_sweep = committed(run_lapse_sweep)
+    contact_sweep = committed(run_contact_sweep)
 
     config = {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        url, drop = database(args.database_url, workdir)
-        try:
+        with database(args.database_url, workdir) as url:
             app = create_app({**config, "DATABASE_URL": url})
             with app.app_context():
                 db.create_all()
@@ -424,9 +436,6 @@ def main() -> None:
                     )
                 db.session.remove()
                 db.engine.dispose()
-        finally:
-            if drop:
-                drop()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Generates N members in a committee with 20 branches and one transfer per member in a mix of
 states (about a third issued, some past validity, some re-issued), then times:
 
-1. ``services.overdue(as_of)`` (ORM objects) against a hand-written single SQL statement
+1. ``queries.overdue(as_of)`` (ORM objects) against a hand-written single SQL statement
    returning the same rows (the lower bound);
 2. the staff list ``GET /transfers?overdue=true`` query for one branch (first page of 20 plus
    the COUNT the pager runs) against hand-written SQL doing the same;
@@ -153,16 +153,12 @@ def main() -> None:
     from flowmember.config import TestingConfig
 
     with tempfile.TemporaryDirectory() as tmp:
-        url, drop = database(args.database_url, Path(tmp))
-        try:
+        with database(args.database_url, Path(tmp)) as url:
             config = {k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()}
             app = create_app({**config, "DATABASE_URL": url})
             app.instance_path = tmp
             with app.app_context():
                 run(app, args.members, url)
-        finally:
-            if drop:
-                drop()
 
 
 def run(app, n: int, url: str) -> None:
@@ -170,7 +166,7 @@ def run(app, n: int, url: str) -> None:
 
     from flowmember.accounts.models import User
     from flowmember.extensions import db
-    from flowmember.transfers import services
+    from flowmember.transfers import queries
     from flowmember.transfers.letters import allocate_letter_no
 
     db.create_all()
@@ -180,7 +176,7 @@ def run(app, n: int, url: str) -> None:
     print(f"populate: {time.perf_counter() - start:.1f} s")
 
     cutoff = AS_OF - timedelta(days=30)
-    t_orm, rows = timed(lambda: services.overdue(AS_OF))
+    t_orm, rows = timed(lambda: queries.overdue(AS_OF))
     db.session.expunge_all()
     t_sql, raw = timed(
         lambda: db.session.execute(text(LOWER_OVERDUE), {"as_of": AS_OF, "cutoff": cutoff}).all()
@@ -192,7 +188,7 @@ def run(app, n: int, url: str) -> None:
     )
 
     actor = User(id=None, username="bench", role="secretary", org_id=ctx["branch_id"])
-    stmt = services.list_query(actor, overdue=True, direction="out", as_of=AS_OF)
+    stmt = queries.list_query(actor, overdue=True, direction="out", as_of=AS_OF)
 
     def page():
         items = db.session.scalars(stmt.limit(20)).all()

@@ -7,46 +7,40 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import uuid
+import re
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from flask import g, request_started
-from hypothesis import settings
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from hypothesis import settings as hypothesis_settings
 
 from flowmember import create_app
 from flowmember.config import TestingConfig
 from flowmember.core import time as fm_time
 from flowmember.extensions import db
+from tests.databases import scratch_database
 
 POSTGRES_URL = os.environ.get("FLOWMEMBER_TEST_POSTGRES_URL")
 
 # Property tests: the same examples on every CI run (a failure there is reproducible), fresh
 # ones on a developer's machine.
-settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
-    settings.load_profile("ci")
+    hypothesis_settings.load_profile("ci")
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
-def _postgres_database() -> tuple[str, callable]:
-    """Create a throwaway database next to the one in FLOWMEMBER_TEST_POSTGRES_URL."""
-    url = make_url(POSTGRES_URL)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"flowmember_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+def database_for(backend: str, folder: Path) -> AbstractContextManager[str]:
+    """``with database_for(backend, folder) as url:`` a scratch database on ``backend``: a
+    SQLite file in ``folder``, or a new database next to the one in FLOWMEMBER_TEST_POSTGRES_URL,
+    dropped on leaving the block."""
+    return scratch_database(
+        POSTGRES_URL if backend == "postgresql" else None, folder, "flowmember_test"
+    )
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -56,31 +50,26 @@ def backend(request):
 
 @pytest.fixture(scope="session")
 def _app(backend, tmp_path_factory):
-    settings = _testing_config()
+    config = _testing_config()
     if backend == "postgresql":
-        url, drop = _postgres_database()
         # Throwaway data: no need to wait for the disk on every commit.
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **settings["SQLALCHEMY_ENGINE_OPTIONS"],
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
             "connect_args": {"options": "-c synchronous_commit=off"},
         }
-    else:
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
-        drop = None
-    instance = tmp_path_factory.mktemp("instance")
-    app = create_app({**settings, "DATABASE_URL": url})
-    app.instance_path = str(instance)
-    # Tests keep an app context pushed, which requests then share: give each request a fresh
-    # ``g`` as it would have in production (no stale actor or CSRF token between requests).
-    request_started.connect(_fresh_g, app)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if drop:
-        drop()
+    with database_for(backend, tmp_path_factory.mktemp("db")) as url:
+        app = create_app({**config, "DATABASE_URL": url})
+        app.instance_path = str(tmp_path_factory.mktemp("instance"))
+        # Tests keep an app context pushed, which requests then share: give each request a
+        # fresh ``g`` as it would have in production (no stale actor or CSRF token between
+        # requests).
+        request_started.connect(_fresh_g, app)
+        with app.app_context():
+            db.create_all()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _fresh_g(sender, **extra) -> None:
@@ -107,6 +96,25 @@ def _empty_tables() -> None:
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+@pytest.fixture
+def settings(app):
+    """``settings(KEY=value, ...)``: app config for one test, restored afterwards."""
+    saved: dict = {}
+    missing = object()
+
+    def set_(**values):
+        for key, value in values.items():
+            saved.setdefault(key, app.config.get(key, missing))
+            app.config[key] = value
+
+    yield set_
+    for key, value in saved.items():
+        if value is missing:
+            app.config.pop(key, None)
+        else:
+            app.config[key] = value
 
 
 @pytest.fixture
@@ -249,6 +257,30 @@ def make_member(app, make_org):
 
 
 @pytest.fixture
+def make_assessment(app):
+    """``make_assessment(member, month, status="unpaid", fen=2000, **columns)``: one month of
+    dues written as a row, charged and owed ``fen`` unless ``amount_fen`` says otherwise; added
+    to the session, not committed. The dues package's own tests assess through its service."""
+    from flowmember.dues.models import DuesAssessment
+
+    def make(member, month: int, status: str = "unpaid", fen: int = 2000, **columns):
+        row = DuesAssessment(
+            member_id=member.id,
+            month=month,
+            org_id=member.org_id,
+            charged_fen=fen,
+            amount_fen=columns.pop("amount_fen", fen),
+            status=status,
+            rule="test",
+            **columns,
+        )
+        db.session.add(row)
+        return row
+
+    return make
+
+
+@pytest.fixture
 def token_for(client):
     """A bearer token for a user (logs in through the API)."""
 
@@ -302,24 +334,74 @@ def api(client, token_for):
 
 @pytest.fixture
 def make_member_user(app):
-    """A member login (role member, login = the member's phone) for /me tests."""
-    from flowmember.accounts.models import Role, User
-    from flowmember.accounts.services import hash_password
+    """A member login (role member, login = the member's phone) for /me tests, made by the
+    service activation uses."""
+    from flowmember.accounts.services import create_member_login
 
     def make(member, password: str = PASSWORD):
-        user = User(
-            username=member.phone,
-            password_hash=hash_password(password),
-            display_name=member.name,
-            role=Role.member,
-            org_id=member.org_id,
-            member_id=member.id,
-        )
-        db.session.add(user)
+        user = create_member_login(member, password)
         db.session.commit()
         return user
 
     return make
+
+
+# --- concurrency ------------------------------------------------------------------------------
+
+
+def run_together(app, calls: list[Callable]) -> list:
+    """Run each ``call(client)`` in its own thread, all released at once; each thread has its
+    own app context, test client and database connection. Their results, in order (None where a
+    call raised)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def work(i: int, call: Callable) -> None:
+        with app.app_context():
+            client = app.test_client()
+            barrier.wait()
+            try:
+                results[i] = call(client)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+#: The session's CSRF token in a page: a form's hidden field or the layout's meta tag.
+_CSRF_TOKEN = re.compile(r'name="csrf[_-]token" (?:value|content)="([^"]+)"')
+
+
+def page_and_token(client, path: str) -> tuple[str, str]:
+    """GET ``path``: its HTML and the session's CSRF token in it."""
+    html = client.get(path).get_data(as_text=True)
+    return html, _CSRF_TOKEN.search(html).group(1)
+
+
+def csrf_token(client, path: str) -> str:
+    """The session's CSRF token, read from the page at ``path``; logging in or out starts a new
+    session, so read it again after either."""
+    return page_and_token(client, path)[1]
+
+
+def login(client, user, password: str = PASSWORD) -> None:
+    """Log ``user`` in through the login form, as a browser does (a session cookie)."""
+    response = client.post(
+        "/login",
+        data={
+            "login": user.username,
+            "password": password,
+            "csrf_token": csrf_token(client, "/login"),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
 
 
 # --- browser ----------------------------------------------------------------------------------
@@ -334,6 +416,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def browser_login(page, user, lands_on: str, path: str = "/login") -> None:
+    """Log ``user`` in through the login page in Chromium and wait for the page it lands on
+    (a glob: ``"**/dashboard"`` for staff, ``"**/m"`` for a member, or the ``next`` in ``path``)."""
+    page.goto(path)
+    page.fill("input[name=login]", user.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lands_on)
 
 
 @pytest.fixture
