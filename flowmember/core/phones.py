@@ -5,6 +5,7 @@ for Chinese numbers."""
 from __future__ import annotations
 
 import phonenumbers
+from flask_babel import lazy_gettext as _l
 
 DEFAULT_REGION = "CN"
 
@@ -19,15 +20,15 @@ def normalize_phone(value: str, region: str = DEFAULT_REGION) -> str:
     ``+`` country code."""
     text = (value or "").strip()
     if not text:
-        raise PhoneError("Missing phone number.")
+        raise PhoneError(_l("Missing phone number."))
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise PhoneError("Not a phone number.") from None
+        raise PhoneError(_l("Not a phone number.")) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise PhoneError("Not a valid phone number (a foreign number needs its +country code).")
+        raise PhoneError(_l("Not a valid phone number (a foreign number needs its +country code)."))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
@@ -32,17 +33,17 @@ def normalize_id_number(value: str) -> str:
     and is left out."""
     number = ric.compact("".join((value or "").split()))
     if len(number) != 18:
-        raise IdentityError("An ID number has 18 characters.")
+        raise IdentityError(_l("An ID number has 18 characters."))
     if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
-        raise IdentityError("An ID number is 17 digits and a digit or X.")
+        raise IdentityError(_l("An ID number is 17 digits and a digit or X."))
     if number[17] != ric.calc_check_digit(number):
-        raise IdentityError("The check digit of this ID number is wrong.")
+        raise IdentityError(_l("The check digit of this ID number is wrong."))
     try:
         ric.get_birth_date(number)
     except stdnum_errors.ValidationError:
-        raise IdentityError("This ID number contains an impossible birth date.") from None
+        raise IdentityError(_l("This ID number contains an impossible birth date.")) from None
     if not _known_region(number[:6]):
-        raise IdentityError("This ID number starts with an unknown region code.")
+        raise IdentityError(_l("This ID number starts with an unknown region code."))
     return number
 
 

@@ -65,7 +65,7 @@ def test_create_form_saves_and_shows_field_errors(client, secretary, branch):
     }
     bad = client.post("/members/new", data=form)
     assert bad.status_code == 422
-    assert "check digit" in bad.get_data(as_text=True)
+    assert "校验位" in bad.get_data(as_text=True)  # the check digit, in the reader's language
     assert db.session.scalar(select(func.count()).select_from(Member)) == 0
     form["id_number"] = "11010519491231002X"
     form["gender"] = "female"
