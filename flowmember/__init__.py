@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from flowmember.config import Config, default_sqlite_url
+from flowmember.core.api import BoundedIntConverter, bounded_int_schema
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -15,6 +16,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 def create_app(config: type | dict | None = None) -> Flask:
     """Build the app. Opens no connection, starts no thread, runs no migration."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(Config)
     if isinstance(config, dict):
         app.config.update(config)
@@ -38,6 +40,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
     ext.api.init_app(app)
+    ext.api.register_converter(BoundedIntConverter, bounded_int_schema)
 
     auth.bind_models(org=Org, member=Member)
     sqlite.init_app(app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from flask_babel import lazy_gettext as _l
+
 
 class FlowMemberError(Exception):
     status_code = 400
@@ -66,7 +68,9 @@ class ValidationError(FlowMemberError):
 
     status_code = 422
 
-    def __init__(self, errors: dict, message: str = "Validation failed"):
+    def __init__(self, errors: dict, message: str | None = None):
+        if message is None:
+            message = _l("Some fields are not valid.")
         super().__init__(message, errors)
 
 

@@ -9,7 +9,7 @@ status. Retaining closes the case, and the months up to the meeting no longer co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypedDict
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +20,7 @@ from flowmember.checkins.models import Activity
 from flowmember.core import audit, months
 from flowmember.core.auth import WRITE_ROLES, Actor, get_scoped, require_role, scoped
 from flowmember.core.errors import Conflict, PermissionDenied, ValidationError
-from flowmember.core.time import now_utc, today_local
+from flowmember.core.time import local_date, now_utc, today_local
 from flowmember.extensions import db
 from flowmember.lapse import rules
 from flowmember.lapse.models import (
@@ -91,7 +91,7 @@ def allowed_actions(actor: Actor, case: LapseCase) -> frozenset[str]:
         actions.add("step")
     if writer and case.status == CaseStatus.open:
         actions.add("decide")
-        if any(step.kind in STEP_KINDS for step in case.steps):
+        if educated_by(case, today_local()):
             actions.add("remove")
     if case.status == CaseStatus.decided and is_higher_admin(actor, case.member.org_id):
         actions.add("approve")
@@ -128,6 +128,14 @@ def get_case(actor: Actor, case_id: int, *, for_update: bool = False) -> LapseCa
     return get_scoped(LapseCase, case_id, actor, what="Lapse case", for_update=for_update)
 
 
+def educated_by(case: LapseCase, meeting_on: date) -> bool:
+    """Whether an education or contact step took place by the day of the branch meeting (DOMAIN
+    §8: the branch educates first, then the meeting decides)."""
+    return any(
+        step.kind in STEP_KINDS and local_date(step.at) <= meeting_on for step in case.steps
+    )
+
+
 def _step(
     actor: Actor, case: LapseCase, kind: str, note: str | None, at: datetime | None = None
 ) -> LapseCaseStep:
@@ -151,6 +159,8 @@ def add_step(
     require_role(actor, WRITE_ROLES)
     if kind not in STEP_KINDS:
         raise ValidationError({"kind": ["Must be education or contact."]})
+    if at is not None and at > now_utc() + timedelta(minutes=5):
+        raise ValidationError({"at": [_l("A step is recorded after it happened, not before.")]})
     case = get_case(actor, case_id, for_update=True)
     if case.status == CaseStatus.closed:
         raise Conflict("The case is closed.")
@@ -178,7 +188,7 @@ def decide(
         raise Conflict("Only an open case can be decided.", {"status": [case.status.value]})
     if meeting_on < case.opened_on:
         raise ValidationError({"meeting_on": ["The meeting cannot be before the case opened."]})
-    if decision == "remove" and not any(step.kind in STEP_KINDS for step in case.steps):
+    if decision == "remove" and not educated_by(case, meeting_on):
         raise Conflict(NO_STEP, {"steps": [_l("No education or contact step yet.")]})
     before = audit.snapshot(case, ["status", "decision"])
     case.decision = decision

@@ -130,9 +130,9 @@ def load_form(
     blank_is_missing: bool = True,
     **options: Any,
 ) -> dict:
-    """Load a form through the API's ``*Args`` schema. Empty inputs are left out (a form always
-    sends every field) and surrounding spaces are trimmed, except from passwords; errors raise
-    the domain :class:`ValidationError` with the schema's messages."""
+    """Load a form through the API's ``*Args`` schema. Empty optional inputs are left out (a form
+    always sends every field) and surrounding spaces are trimmed, except from passwords; errors
+    raise the domain :class:`ValidationError` with the schema's messages."""
     raw = request.form if data is None else data
     instance = schema(**options) if isinstance(schema, type) else schema
     values: dict[str, Any] = {}
@@ -145,11 +145,14 @@ def load_form(
             items = list(raw[key]) if isinstance(raw[key], list | tuple) else [raw[key]]
         if "password" not in key:  # a password is taken exactly as typed
             items = [v.strip() if isinstance(v, str) else v for v in items]
-        if blank_is_missing:
+        field = instance.fields.get(key)
+        # An empty optional input means "not given"; an empty required one is checked as the API
+        # checks an empty value, so both give the same message.
+        if blank_is_missing and not (field is not None and field.required):
             items = [v for v in items if v not in ("", None)]
             if not items:
                 continue
-        many = isinstance(instance.fields.get(key), fields.List)
+        many = isinstance(field, fields.List)
         values[key] = items if many or len(items) > 1 else items[0]
     try:
         return instance.load(values)
@@ -178,7 +181,9 @@ def error_text(err: FlowMemberError, labels: Mapping[str, str] | None = None) ->
     message = str(err.message)
     if isinstance(err, ValidationError) and details:
         return details
-    return f"{message} ({details})" if details else message
+    if not details or all(message == p for p in _flatten(err.errors)):
+        return message  # the field's problem says no more than the message
+    return f"{message} ({details})"
 
 
 def flash_error(err: FlowMemberError, labels: Mapping[str, str] | None = None) -> None:

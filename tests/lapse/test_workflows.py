@@ -293,3 +293,26 @@ def test_the_case_page_refuses_a_removal_before_any_step(client, tree, case):
     assert "作出除名决定前" in client.get(path).get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(LapseCase, case["id"]).status.value == "open"
+
+
+@pytest.mark.parametrize(
+    ("step_at", "meeting_on", "step_status", "decision_status"),
+    [
+        ("2026-11-20", "2026-11-30", 201, 200),  # educated, then the meeting
+        ("2027-06-01", "2026-11-30", 422, 409),  # a step cannot be recorded ahead of time
+        ("2026-11-30", "2026-11-30", 201, 200),  # the same day counts
+    ],
+)
+def test_a_removal_needs_an_education_step_that_took_place_before_the_meeting(
+    api, case, tree, step_at, meeting_on, step_status, decision_status
+):
+    step = api.as_(tree.secretary).post(
+        f"/lapse-cases/{case['id']}/steps",
+        json={"kind": "education", "at": step_at, "note": "talk"},
+    )
+    assert step.status_code == step_status
+    decision = api.as_(tree.secretary).post(
+        f"/lapse-cases/{case['id']}/decision",
+        json={"decision": "remove", "meeting_on": meeting_on, "reason": "no change"},
+    )
+    assert decision.status_code == decision_status
