@@ -22,7 +22,8 @@ from flowmember.core import money, months
 from flowmember.core.phones import PhoneError, normalize_phone
 from flowmember.core.time import LOCAL_TZ
 
-_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLAIN_AMOUNT = re.compile(r"-?\d{1,12}(\.\d{1,12})?", re.ASCII)
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 class LocalDateTime(fields.AwareDateTime):
@@ -116,8 +117,8 @@ class Yuan(_TextErrors, fields.Field):
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
             raise self.make_error("invalid")
-        if isinstance(value, str) and (not value.isascii() or len(value) > 32):
-            raise self.make_error("invalid")
+        if isinstance(value, str) and not _PLAIN_AMOUNT.fullmatch(value.strip()):
+            raise self.make_error("invalid")  # 12.50, never 1e5, ¥12 or full-width digits
         try:
             amount = money.parse_yuan(value)
         except ValueError:

@@ -71,9 +71,11 @@ ALIASES: dict[str, dict[str, str]] = {
 }
 
 _LABEL_TO_KEY = {label: key for key, label in COLUMNS}
-_DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_DATE_RE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$", re.ASCII)
 #: 2024-05, 2024/5, 2024.05, 2024年5月, or a date in that month (2024-05-01, 2024年5月1日).
-_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?$")
+_MONTH_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?$", re.ASCII
+)
 
 
 def header_cell(key: str) -> str:

@@ -382,6 +382,9 @@ def test_an_update_by_import_never_moves_the_tracking_start_later(tmp_path, bran
         (date(2026, 9, 1), "2026-09"),  # a spreadsheet turned the month into a date
         (2026.1, "2026.1"),  # a number: October or January? left for the schema to refuse
         ("  ", None),
+        # Full-width digits are left as written, for the one Month field to refuse (as the API
+        # and the forms do).
+        ("２０２５-０１", "２０２５-０１"),
     ],
 )
 def test_month_cells_read_as_months(cell, text):
