@@ -33,7 +33,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     from flowmember.core import auth, i18n, sqlite, transaction
     from flowmember.members.models import Member
     from flowmember.orgs.models import Org
-    from flowmember.web import identity, nav
+    from flowmember.web import headers, identity, nav
 
     ext.db.init_app(app)
     ext.migrate.init_app(app, ext.db, directory=app.config["MIGRATIONS_DIR"])
@@ -44,6 +44,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     auth.bind_models(org=Org, member=Member)
     sqlite.init_app(app)
+    headers.init_app(app)
     transaction.init_app(app)
     i18n.init_app(app)
     identity.init_app(app)

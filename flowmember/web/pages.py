@@ -18,6 +18,7 @@ import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
@@ -76,10 +77,17 @@ def has_role(*roles: str) -> bool:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
+    """Only a path on this site is followed after login or a language switch: no scheme, no
+    host, no leading ``//`` or backslash, and no control characters or spaces (browsers drop
+    them, so ``/\t/evil.example`` would leave the site)."""
+    if not target or not target.startswith("/") or len(target) > 2000:
+        return default
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == "\\" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return default
+    return target
 
 
 # --- lists --------------------------------------------------------------------------------------
