@@ -42,12 +42,18 @@ class User(UserMixin, db.Model):
     is_active_flag: Mapped[bool] = mapped_column("is_active", Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Page sessions carry this number; raising it (logout, password change, deactivation) ends
+    #: every session the user has anywhere.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     org: Mapped[Org] = relationship()
 
     @property
     def is_active(self) -> bool:  # flask-login
         return self.is_active_flag
+
+    def get_id(self) -> str:  # flask-login: what the session cookie holds
+        return f"{self.id}.{self.session_epoch}"
 
     @property
     def is_staff(self) -> bool:

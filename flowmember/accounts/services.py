@@ -233,11 +233,11 @@ def update_user(actor: Actor, user_id: int, changes: UserChanges) -> User:
     if "password" in changes:
         check_password_strength(changes["password"])
         user.password_hash = hash_password(changes["password"])
-        revoke_all_tokens(user)
+        end_sessions(user)
     if "is_active" in changes:
         user.is_active_flag = changes["is_active"]
         if not user.is_active_flag:
-            revoke_all_tokens(user)
+            end_sessions(user)
     after = audit.snapshot(user, USER_AUDIT_FIELDS)
     b, a = audit.changes(before, after)
     if "password" in changes:
@@ -245,6 +245,17 @@ def update_user(actor: Actor, user_id: int, changes: UserChanges) -> User:
     if a:
         audit.record(actor, "user.update", user, before=b, after=a)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every way the user is logged in: API tokens and page sessions."""
+    revoke_all_tokens(user)
+    end_page_sessions(user)
+
+
+def end_page_sessions(user: User) -> None:
+    """Every page session of the user ends (the session cookie's epoch no longer matches)."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def create_member_login(member: Member, password: str) -> User:

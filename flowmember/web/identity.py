@@ -63,10 +63,16 @@ def _is_me_path() -> bool:
     return request.path == MEMBER_PATH or request.path.startswith(MEMBER_PATH + "/")
 
 
-def load_user(user_id: str) -> User | None:
-    """flask-login's loader: the session's user, while the login is active."""
+def load_user(session_id: str) -> User | None:
+    """flask-login's loader: the session's user, while the login is active and the session was
+    not ended since (``"<user id>.<session epoch>"``, :meth:`User.get_id`)."""
+    user_id, _, epoch = session_id.partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and epoch.isascii() and epoch.isdigit()):
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or user.session_epoch != int(epoch):
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:

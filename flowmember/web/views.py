@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from flowmember.accounts import services as accounts
+from flowmember.accounts.services import end_page_sessions
 from flowmember.core.errors import AuthenticationError
 from flowmember.core.transaction import keep_changes
 from flowmember.extensions import limiter
@@ -50,6 +51,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # The user's sessions end everywhere, not only in this browser (a copied cookie too).
+        end_page_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     return redirect(url_for("web.login"))
