@@ -43,11 +43,24 @@ class IdempotencyKey(db.Model):
 
 
 def _request_hash() -> str:
+    """Method, path and body; a JSON body by its content, so the same object written with its
+    keys in another order or other spacing is the same request."""
     h = hashlib.sha256()
     h.update(request.method.encode())
     h.update(b"\0" + request.path.encode() + b"\0")
-    h.update(request.get_data(cache=True))
+    h.update(_canonical_body())
     return h.hexdigest()
+
+
+def _canonical_body() -> bytes:
+    raw = request.get_data(cache=True)
+    if request.is_json:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return raw  # not JSON after all: the view answers 400
+        return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    return raw
 
 
 def _replay(row: IdempotencyKey, digest: str) -> Response:

@@ -81,6 +81,17 @@ def test_same_idempotency_key_returns_the_first_response(member_login, freeze):
     assert db.session.scalar(select(Checkin.report)) == "x"
 
 
+def test_the_same_json_in_another_key_order_is_the_same_request(member_login, freeze):
+    freeze("2026-11-21")
+    _member, me = member_login()
+    headers = {"Idempotency-Key": "order-1", "Content-Type": "application/json"}
+    first = me.post("/me/checkins", data='{"report": "x", "month": "2026-11"}', headers=headers)
+    again = me.post("/me/checkins", data='{"month":"2026-11","report":"x"}', headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert db.session.scalar(select(Checkin.revision)) == 1
+
+
 def test_client_uuid_replay_changes_nothing(member_login, freeze):
     freeze("2026-11-21")
     member, me = member_login()
