@@ -10,6 +10,7 @@ import flask_smorest
 from flask import current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_smorest.pagination import Page
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
@@ -21,6 +22,9 @@ from flowmember.core.errors import FlowMemberError, ValidationError, as_text
 MAX_PAGE_SIZE = 200
 #: The largest id a column can hold (a 32-bit INTEGER on PostgreSQL).
 MAX_ID = 2**31 - 1
+CSRF_MISSING = _l(
+    "The page's security token is missing or has expired: reload the page and try again."
+)
 NUL_TEXT = _l("Text cannot contain NUL characters.")
 UNSTORABLE = _l("A value is out of range or contains characters that cannot be stored.")
 LOCATIONS = frozenset({"json", "query", "form", "headers", "files", "view_args", "path"})
@@ -62,7 +66,10 @@ class Api(flask_smorest.Api):
             # One error shape for webargs and services alike: {field: [messages]}.
             ((location, inner),) = errors.items()
             payload["errors"] = inner if isinstance(inner, dict) else {location: inner}
-        payload.setdefault("message", DEFAULT_MESSAGES.get(code) or error.description)
+        parsed = bool(getattr(error, "data", None) and error.data.get("messages"))
+        if isinstance(error, CSRFError):
+            payload["message"] = CSRF_MISSING
+        payload.setdefault("message", (parsed and DEFAULT_MESSAGES.get(code)) or error.description)
         return as_text(payload), code, headers
 
     def handle_domain_error(self, error: FlowMemberError):

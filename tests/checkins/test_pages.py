@@ -27,7 +27,9 @@ def test_checkin_page_api_and_list_with_the_session(
     token = csrf_token(client, "/m/checkin")
     body = {"report": "页面提交", "location": BEIJING}
     # The page's script calls the API with the cookie and X-CSRFToken; without it: refused.
-    assert client.post("/api/v1/me/checkins", json=body).status_code == 400
+    refused = client.post("/api/v1/me/checkins", json=body)
+    assert refused.status_code == 400
+    assert "JSON" not in refused.get_json()["message"]  # the token is missing, not the JSON
     headers = {"X-CSRFToken": token}
     r = client.post("/api/v1/me/checkins", json=body, headers=headers)
     assert r.status_code == 409, r.get_json()
