@@ -12,7 +12,7 @@ from openpyxl.styles import Font
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import aliased
 
-from flowmember.core import months
+from flowmember.core import months, sheets
 from flowmember.core.auth import Actor, org_ids_in_scope, require_org_in_scope, scoped
 from flowmember.core.money import from_fen
 from flowmember.core.time import LOCAL_TZ, now_utc
@@ -162,6 +162,11 @@ def _workbook():
     return wb, wb.active, Font(bold=True)
 
 
+def _append(ws, values: list) -> None:
+    """A row whose text no spreadsheet evaluates (see ``core.sheets``)."""
+    ws.append(sheets.row(values))
+
+
 def _save(wb) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
@@ -172,14 +177,15 @@ def collection_xlsx(actor: Actor, month: int, org_id: int | None = None) -> byte
     data = collection(actor, month, org_id)
     wb, ws, bold = _workbook()
     ws.title = months.to_str(month)
-    ws.append([_("Dues collection for %(month)s", month=months.to_str(month))])
+    _append(ws, [_("Dues collection for %(month)s", month=months.to_str(month))])
     ws["A1"].font = bold
     header = [_("Organisation"), _("Member"), _("Amount"), _("Status"), _("Receipt"), _("Paid on")]
-    ws.append(header)
+    _append(ws, header)
     for cell in ws[2]:
         cell.font = bold
     for r in data["rows"]:
-        ws.append(
+        _append(
+            ws,
             [
                 r["org_name"],
                 r["member_name"],
@@ -187,14 +193,14 @@ def collection_xlsx(actor: Actor, month: int, org_id: int | None = None) -> byte
                 str(STATUS_LABELS.get(r["status"], r["status"])),
                 r["receipt_no"] or "",
                 r["paid_on"].isoformat() if r["paid_on"] else "",
-            ]
+            ],
         )
         ws.cell(ws.max_row, 3).number_format = "0.00"
     t = data["totals"]
-    ws.append([])
-    ws.append([_("Assessed"), "", from_fen(t["assessed"])])
-    ws.append([_("Collected"), "", from_fen(t["paid"])])
-    ws.append([_("Outstanding"), "", from_fen(t["unpaid"])])
+    _append(ws, [])
+    _append(ws, [_("Assessed"), "", from_fen(t["assessed"])])
+    _append(ws, [_("Collected"), "", from_fen(t["paid"])])
+    _append(ws, [_("Outstanding"), "", from_fen(t["unpaid"])])
     for row in ws.iter_rows(min_row=ws.max_row - 2, max_row=ws.max_row):
         row[0].font = bold
         row[2].number_format = "0.00"
@@ -208,36 +214,38 @@ def annual_xlsx(actor: Actor, year: int, org_id: int | None = None) -> bytes:
     data = annual(actor, year, org_id)
     wb, ws, bold = _workbook()
     ws.title = str(year)
-    ws.append([_("Dues collected and used in %(year)s", year=year)])
+    _append(ws, [_("Dues collected and used in %(year)s", year=year)])
     ws["A1"].font = bold
-    ws.append([_("Month"), _("Assessed"), _("Collected"), _("Outstanding"), _("Exempt members")])
+    _append(ws, [_("Month"), _("Assessed"), _("Collected"), _("Outstanding"), _("Exempt members")])
     for cell in ws[2]:
         cell.font = bold
     total = {"assessed": 0, "paid": 0, "unpaid": 0}
     for month, row in data["months"].items():
-        ws.append(
+        _append(
+            ws,
             [
                 months.to_str(month),
                 from_fen(row["assessed"]),
                 from_fen(row["paid"]),
                 from_fen(row["unpaid"]),
                 row["exempt"],
-            ]
+            ],
         )
         for key in total:
             total[key] += row[key]
-    ws.append(
+    _append(
+        ws,
         [
             _("Total"),
             from_fen(total["assessed"]),
             from_fen(total["paid"]),
             from_fen(total["unpaid"]),
-        ]
+        ],
     )
     ws.cell(ws.max_row, 1).font = bold
-    ws.append([])
-    ws.append([_("Large dues (count)"), data["large_count"]])
-    ws.append([_("Large dues (amount)"), from_fen(data["large_fen"])])
+    _append(ws, [])
+    _append(ws, [_("Large dues (count)"), data["large_count"]])
+    _append(ws, [_("Large dues (amount)"), from_fen(data["large_fen"])])
     for row in ws.iter_rows(min_row=3, max_row=ws.max_row):
         for cell in row[1:4]:
             if isinstance(cell.value, float):

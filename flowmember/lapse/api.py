@@ -10,6 +10,7 @@ from flask import Response
 from flask.views import MethodView
 from openpyxl import Workbook
 
+from flowmember.core import sheets
 from flowmember.core.api import Blueprint, QueryPage
 from flowmember.core.auth import STAFF, WRITE_ROLES, current_actor, roles
 from flowmember.core.time import today_local
@@ -126,9 +127,9 @@ def export_cases(args):
         book = Workbook()
         sheet = book.active
         sheet.title = "lapse cases"
-        sheet.append(list(EXPORT_COLUMNS))
+        sheet.append(sheets.row(EXPORT_COLUMNS))
         for row in _export_rows(cases):
-            sheet.append(row)
+            sheet.append(sheets.row(row))
         buffer = io.BytesIO()
         book.save(buffer)
         return Response(
@@ -138,8 +139,8 @@ def export_cases(args):
         )
     text = io.StringIO()
     writer = csv.writer(text)
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(_export_rows(cases))
+    writer.writerow(sheets.row(EXPORT_COLUMNS))
+    writer.writerows(sheets.row(row) for row in _export_rows(cases))
     return Response(
         "\ufeff" + text.getvalue(),
         mimetype="text/csv",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from flowmember.core.sheets import uncell
+
 #: (key, zh_CN label). The header cell is written ``标签 key``; the import accepts the key, the
 #: label or both.
 COLUMNS: list[tuple[str, str]] = [
@@ -120,7 +122,9 @@ def cell_text(key: str, value) -> str | None:
         return str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value).strip()
+    # The quote the export put before text a spreadsheet would evaluate (core.sheets) is no
+    # part of the value.
+    text = uncell(str(value).strip()).strip()
     if not text:
         return None
     if key in DATE_KEYS:

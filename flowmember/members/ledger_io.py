@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from flowmember.core import audit, months
+from flowmember.core import audit, months, sheets
 from flowmember.core.auth import Actor, client_ip, scope_clause
 from flowmember.core.errors import Conflict, ValidationError
 from flowmember.core.time import now_utc, today_local
@@ -624,17 +624,17 @@ def write_rejected(path: Path, header: list, rows: list[Row], target: Path | Non
     if target.suffix == ".csv":
         with target.open("w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(out_header)
+            writer.writerow(sheets.row(out_header))
             for r in rows:
                 cells = list(r.raw) + [""] * (len(header) - len(r.raw))
-                writer.writerow([*cells[: len(header)], r.error_text()])
+                writer.writerow(sheets.row([*cells[: len(header)], r.error_text()]))
         return target
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("rejected")
-    ws.append(out_header)
+    ws.append(sheets.row(out_header))
     for r in rows:
         cells = list(r.raw) + [None] * (len(header) - len(r.raw))
-        ws.append([*cells[: len(header)], r.error_text()])
+        ws.append(sheets.row([*cells[: len(header)], r.error_text()]))
     wb.save(target)
     return target
 
@@ -678,7 +678,7 @@ def export_members(actor: Actor, path: str | Path) -> int:
     ws.append(header_row())
     count = 0
     for cells in export_rows(actor):
-        ws.append(cells)
+        ws.append(sheets.row(cells))
         count += 1
     wb.save(path)
     audit.record(
