@@ -350,13 +350,13 @@ def missed_checkin_months(member: Member, current: int) -> int:
 def reporting_started_by(month: int) -> ColumnElement[bool]:
     """SQL: the member's first month of monthly reports
     (:func:`flowmember.lapse.rules.reports_first_month`) is ``month`` or earlier: joined,
-    tracked, under the current org and entered by then. The missing-check-in list and the
-    reminders package's check-in selection both start from it."""
+    tracked, under the current org and entered by then. The missing-check-in list, the
+    reminders package's check-in selection and the contact sweep all start from it."""
     return and_(
         Member.joined_on <= months.last_day(month),
-        or_(Member.tracked_since_month.is_(None), Member.tracked_since_month <= month),
+        Member.tracked_since_month <= month,
+        Member.entered_month <= month,
         or_(Member.org_since_month.is_(None), Member.org_since_month <= month),
-        or_(Member.entered_month.is_(None), Member.entered_month <= month),
     )
 
 

@@ -52,6 +52,7 @@ from flowmember.checkins.models import (
     AttendanceStatus,
     ContactAttempt,
 )
+from flowmember.checkins.services import reporting_started_by
 from flowmember.core import months
 from flowmember.core.audit import AuditEntry
 from flowmember.core.db import UTCDateTime
@@ -564,7 +565,7 @@ def _silent_since(month: int):
             m.c.last_reached_at < local_midnight(months.first_day(month)),
         ),
         or_(m.c.last_checkin_month.is_(None), m.c.last_checkin_month < month),
-        greatest(counting_start(m), m.c.entered_month) <= month,
+        reporting_started_by(month),
     )
 
 
