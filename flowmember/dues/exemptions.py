@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import NotRequired, TypedDict
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 
 from flowmember.core import audit
@@ -48,20 +49,21 @@ def request_exemption(actor: Actor, member_id: int, data: ExemptionInput) -> Due
     member = get_member(actor, member_id)
     first, last = data["from_month"], data["to_month"]
     if last < first:
-        raise ValidationError({"to_month": ["Must not be before from_month."]})
+        raise ValidationError({"to_month": [_l("Must not be before the first month.")]})
     if last - first >= MAX_EXEMPTION_MONTHS:
-        raise ValidationError({"to_month": [f"At most {MAX_EXEMPTION_MONTHS} months at a time."]})
+        too_long = _l("At most %(n)s months at a time.", n=MAX_EXEMPTION_MONTHS)
+        raise ValidationError({"to_month": [too_long]})
     kind = ExemptionKind(data["kind"])
     monthly = None
     if kind == ExemptionKind.reduced:
         if data.get("monthly") is None:
-            raise ValidationError({"monthly": ["Required for a reduction."]})
+            raise ValidationError({"monthly": [_l("Required for a reduction.")]})
         monthly = to_fen(data["monthly"])
         if monthly <= 0:
-            raise ValidationError({"monthly": ["Must be > 0."]})
+            raise ValidationError({"monthly": [_l("Must be more than 0.")]})
     reason = (data.get("reason") or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Required."]})
+        raise ValidationError({"reason": [_l("Required.")]})
     exemption = DuesExemption(
         member_id=member.id,
         from_month=first,
